@@ -1,0 +1,4 @@
+#ifndef POLYICL_CZEROMQ_SHIM_H
+#define POLYICL_CZEROMQ_SHIM_H
+#include <zmq.h>
+#endif

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets up everything PolyICL needs on a fresh Debian machine with Swift 6: system
+# packages, the Python venv used by the integration tests and references, and a release
+# build. Safe to re-run: each step skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(libopenblas-dev libzmq3-dev)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+venv=.venv
+python_packages=(numpy pytest jupyter_client jupyter-kernel-test nbclient nbformat)
+if [ ! -x "$venv/bin/python" ]; then
+  echo "setup: creating $venv" >&2
+  python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c "import numpy, pytest, jupyter_client, jupyter_kernel_test, nbclient, nbformat" 2>/dev/null; then
+  echo "setup: installing ${python_packages[*]} into $venv" >&2
+  "$venv/bin/pip" install -q --disable-pip-version-check "${python_packages[@]}"
+fi
+
+echo "setup: building polyicl (release)" >&2
+swift build -c release 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+test -x .build/release/polyicl
