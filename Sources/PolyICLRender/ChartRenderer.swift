@@ -30,7 +30,30 @@ struct ChartRenderer {
         return (lineColors, scatterColors)
     }
 
+    /// Draws the chart. The legend goes inside the plot where it covers the least data;
+    /// when even the best inside spot would hide a noticeable share of the data and the
+    /// figure is wide enough, the plot narrows and the legend goes to its right.
     func render() -> Output {
+        let inside = render(legendOutside: false)
+        guard chart.legend == .best, let legendWidth = inside.legendWidth,
+              inside.coveredPoints > max(2, inside.totalPoints / 50),
+              chart.width - legendWidth - 24 >= max(300, chart.width * 0.6) else {
+            return inside.output
+        }
+        return render(legendOutside: true).output
+    }
+
+    private struct Pass {
+        var output: Output
+        var legendWidth: Double?
+        var coveredPoints: Int
+        var totalPoints: Int
+    }
+
+    private func render(legendOutside: Bool) -> Pass {
+        let colors = seriesColors()
+        let entries = chart.legend == .hidden ? [] : legendEntries(colors: colors)
+        let legend = entries.isEmpty ? nil : Legend(entries: entries)
         var xValues: [Double] = []
         var yValues: [Double] = []
         for line in chart.lines {
@@ -60,13 +83,12 @@ struct ChartRenderer {
             makeYAxis: { target in
                 ResolvedAxis.make(scale: chart.yScale, values: yValues, explicitRange: chart.yRange, padding: 0.05, targetTickCount: target)
             },
-            rightReserve: 0
+            rightReserve: legendOutside ? (legend?.size.0 ?? 0) + 12 : 0
         )
 
         var writer = SVGWriter()
         frame.drawGrid(into: &writer)
 
-        let colors = seriesColors()
         var data = SVGWriter()
         var occupied: [(Double, Double)] = []
         var drawnPointCount = 0
@@ -135,13 +157,17 @@ struct ChartRenderer {
                         fontSize: 14, anchor: .middle, fill: "#808080", italic: true, cssClass: "no-data")
         }
 
-        let legendEntries = legendEntries(colors: colors)
         var legendRect: BoxRect?
-        if !legendEntries.isEmpty && chart.legend != .hidden {
-            let box = Legend(entries: legendEntries)
-            let rect = BoxPlacement.place(
-                size: box.size, frame: frame, occupied: occupied, avoid: [], preference: chart.legend)
-            box.draw(into: &writer, at: rect)
+        var coveredPoints = 0
+        if let legend {
+            let rect: BoxRect
+            if legendOutside {
+                rect = BoxRect(x: frame.plotX + frame.plotWidth + 12, y: frame.plotY, width: legend.size.0, height: legend.size.1)
+            } else {
+                rect = BoxPlacement.place(size: legend.size, frame: frame, occupied: occupied, avoid: [], preference: chart.legend)
+                coveredPoints = BoxPlacement.coveredCount(rect, occupied: occupied)
+            }
+            legend.draw(into: &writer, at: rect)
             legendRect = rect
         }
         if let annotation = chart.annotation, !annotation.isEmpty {
@@ -155,7 +181,8 @@ struct ChartRenderer {
             plotX: frame.plotX, plotY: frame.plotY, plotWidth: frame.plotWidth, plotHeight: frame.plotHeight,
             xRange: frame.xAxis.lower...frame.xAxis.upper, yRange: frame.yAxis.lower...frame.yAxis.upper,
             xTicks: frame.xAxis.major, yTicks: frame.yAxis.major)
-        return Output(svg: writer.output, layout: layout)
+        return Pass(output: Output(svg: writer.output, layout: layout), legendWidth: legend?.size.0,
+                    coveredPoints: coveredPoints, totalPoints: occupied.count)
     }
 
     private func legendEntries(colors: (lines: [Color], scatters: [Color])) -> [Legend.Entry] {

@@ -133,13 +133,27 @@ struct HeatmapRenderer {
             let cellHeight = frame.plotHeight / Double(rows)
             for (rowIndex, row) in heatmap.values.enumerated() {
                 let y = frame.plotY + frame.plotHeight - Double(rowIndex + 1) * cellHeight
-                for (columnIndex, value) in row.enumerated() {
-                    guard let position = fraction(value, scale: scale) else { continue }
+                // Neighbouring cells of the same colour become one rectangle: dense grids
+                // with flat regions (a density's empty tails) get much smaller.
+                var runStart = 0
+                var runColor: String?
+                func flush(_ end: Int) {
+                    guard let color = runColor else { return }
                     // Slightly oversized cells close hairline gaps in viewers that antialias anyway.
-                    writer.rect(x: frame.plotX + Double(columnIndex) * cellWidth, y: y, width: cellWidth + 0.3, height: cellHeight + 0.3,
-                                fill: heatmap.colorMap.color(at: position).hexString, extra: " class=\"cell\"")
-                    cellCount += 1
+                    writer.rect(x: frame.plotX + Double(runStart) * cellWidth, y: y,
+                                width: Double(end - runStart) * cellWidth + 0.3, height: cellHeight + 0.3,
+                                fill: color, extra: " class=\"cell\"")
                 }
+                for (columnIndex, value) in row.enumerated() {
+                    let color = fraction(value, scale: scale).map { heatmap.colorMap.color(at: $0).hexString }
+                    if color != nil { cellCount += 1 }
+                    if color != runColor {
+                        flush(columnIndex)
+                        runStart = columnIndex
+                        runColor = color
+                    }
+                }
+                flush(row.count)
             }
             writer.raw("</g>\n")
         }

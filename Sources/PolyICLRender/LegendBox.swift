@@ -43,17 +43,22 @@ enum BoxPlacement {
         var best = candidates[0]
         var bestScore = Int.max
         for candidate in candidates {
-            // A margin around the box, so that lines passing just outside also count a little.
-            let padded = BoxRect(x: candidate.x - 3, y: candidate.y - 3, width: candidate.width + 6, height: candidate.height + 6)
-            var score = 0
-            for point in occupied where padded.contains(point) { score += 1 }
-            for other in avoid where other.intersects(padded) { score += 1_000_000 }
+            var score = coveredCount(candidate, occupied: occupied)
+            for other in avoid where other.intersects(candidate) { score += 1_000_000 }
             if score < bestScore {
                 bestScore = score
                 best = candidate
             }
         }
         return best
+    }
+
+    /// Drawn points under the box or just around it (so that lines passing close by count too).
+    static func coveredCount(_ rect: BoxRect, occupied: [(Double, Double)]) -> Int {
+        let padded = BoxRect(x: rect.x - 3, y: rect.y - 3, width: rect.width + 6, height: rect.height + 6)
+        var count = 0
+        for point in occupied where padded.contains(point) { count += 1 }
+        return count
     }
 }
 

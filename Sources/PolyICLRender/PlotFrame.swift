@@ -14,6 +14,8 @@ struct PlotFrame {
     var plotWidth: Double
     var plotHeight: Double
     var titleFontSize: Double
+    /// The title broken into lines that fit the figure's width.
+    var titleLines: [String]
 
     typealias Font = ChartRenderer
 
@@ -28,11 +30,12 @@ struct PlotFrame {
         let labelFont = Font.labelFontSize
         let titleWidthLimit = max(40, width - 16)
         var titleFont = Font.titleFontSize
-        if !title.isEmpty {
-            let natural = TextMetrics.width(title, fontSize: titleFont)
-            if natural > titleWidthLimit { titleFont = max(9, titleFont * titleWidthLimit / natural) }
+        let titleLines = wrap(title, fontSize: titleFont, limit: titleWidthLimit, maxLines: 2)
+        // A single word (or third line) that still does not fit makes the font smaller.
+        if let widest = titleLines.map({ TextMetrics.width($0, fontSize: titleFont) }).max(), widest > titleWidthLimit {
+            titleFont = max(9, titleFont * titleWidthLimit / widest)
         }
-        let top = title.isEmpty ? 12.0 : 12 + titleFont * 1.25 + 4
+        let top = titleLines.isEmpty ? 12.0 : 12 + titleFont * 1.25 * Double(titleLines.count) + 4
         let bottom = Font.majorTickLength + Font.tickLabelGap + tickFont * 1.1 + (xLabel.isEmpty ? 8 : 8 + labelFont * 1.25) + 4
         var left = 60.0
         var right = 16.0 + rightReserve
@@ -42,13 +45,13 @@ struct PlotFrame {
             let plotWidth = max(20, width - left - right)
             let plotHeight = max(20, height - top - bottom)
             // About one x tick per 80 px and one y tick per 50 px, fewer if labels collide.
-            var xTarget = max(2, min(9, Int(plotWidth / 80)))
+            var xTarget = max(2, min(9, Int((plotWidth / 80).rounded())))
             xAxis = makeXAxis(xTarget)
             while xTarget > 2 && labelsCollide(xAxis, length: plotWidth, horizontal: true) {
                 xTarget -= 1
                 xAxis = makeXAxis(xTarget)
             }
-            var yTarget = max(2, min(9, Int(plotHeight / 50)))
+            var yTarget = max(2, min(9, Int((plotHeight / 50).rounded())))
             yAxis = makeYAxis(yTarget)
             while yTarget > 2 && labelsCollide(yAxis, length: plotHeight, horizontal: false) {
                 yTarget -= 1
@@ -67,7 +70,30 @@ struct PlotFrame {
         return PlotFrame(
             width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel, xAxis: xAxis, yAxis: yAxis,
             plotX: left, plotY: top, plotWidth: max(20, width - left - right), plotHeight: max(20, height - top - bottom),
-            titleFontSize: titleFont)
+            titleFontSize: titleFont, titleLines: titleLines)
+    }
+
+    /// Greedy word wrap into at most `maxLines` lines; the last line takes the rest.
+    static func wrap(_ text: String, fontSize: Double, limit: Double, maxLines: Int) -> [String] {
+        if text.isEmpty { return [] }
+        if TextMetrics.width(text, fontSize: fontSize) <= limit { return [text] }
+        let words = text.split(separator: " ").map(String.init)
+        var lines: [String] = []
+        var current = ""
+        for (index, word) in words.enumerated() {
+            let candidate = current.isEmpty ? word : current + " " + word
+            if TextMetrics.width(candidate, fontSize: fontSize) <= limit || current.isEmpty {
+                current = candidate
+            } else if lines.count == maxLines - 1 {
+                current = ([current] + words[index...]).joined(separator: " ")
+                break
+            } else {
+                lines.append(current)
+                current = word
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
     }
 
     private static func labelsCollide(_ axis: ResolvedAxis, length: Double, horizontal: Bool) -> Bool {
@@ -156,11 +182,12 @@ struct PlotFrame {
             writer.text(yLabel, x: x, y: plotY + plotHeight / 2, fontSize: Font.labelFontSize, anchor: .middle,
                         rotation: -90, cssClass: "ylabel")
         }
-        if !title.isEmpty {
-            // Centred over the plot area, but kept inside the figure when the title is long.
-            let titleWidth = TextMetrics.width(title, fontSize: titleFontSize)
-            let centre = (plotX + plotWidth / 2).clamped(8 + titleWidth / 2, max(8 + titleWidth / 2, width - 8 - titleWidth / 2))
-            writer.text(title, x: centre, y: 10 + titleFontSize, fontSize: titleFontSize, anchor: .middle, cssClass: "title")
+        for (index, line) in titleLines.enumerated() {
+            // Centred over the plot area, but kept inside the figure when the line is long.
+            let lineWidth = TextMetrics.width(line, fontSize: titleFontSize)
+            let centre = (plotX + plotWidth / 2).clamped(8 + lineWidth / 2, max(8 + lineWidth / 2, width - 8 - lineWidth / 2))
+            writer.text(line, x: centre, y: 10 + titleFontSize * (1 + 1.25 * Double(index)), fontSize: titleFontSize,
+                        anchor: .middle, cssClass: "title")
         }
     }
 }

@@ -29,6 +29,16 @@ struct HeatmapAndGridTests {
         #expect(root.all("g").contains { $0.attributes["class"] == "colorbar" })
     }
 
+    @Test("neighbouring cells of equal colour merge into one rectangle of their total width")
+    func mergedRuns() throws {
+        let heatmap = Heatmap(values: [[0, 0, 0, 1]], xRange: 0...4, yRange: 0...1)
+        let layout = heatmap.layout()
+        let cells = try parse(heatmap.svg()).all("rect").filter { $0.attributes["class"] == "cell" }
+        #expect(cells.count == 2)
+        let run = try #require(cells.first { $0.attributes["fill"] == "#440154" })
+        #expect(abs((run.number("width") ?? 0) - (layout.plotWidth * 3 / 4 + 0.3)) < 0.011)
+    }
+
     @Test("viridis and tab10 anchor colours")
     func colorMaps() {
         #expect(ColorMap.viridis.color(at: 0).hexString == "#440154")

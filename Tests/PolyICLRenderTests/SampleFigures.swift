@@ -111,6 +111,38 @@ enum SampleFigures {
               lines: [LineSeries(name: "only missing values", xs: [1, 2, 3], ys: [.nan, -1, 0])])
     }
 
+
+    /// Jailbreak: fraction above threshold against unclamped examples, with intervals (Figure 5).
+    static func jailbreak() -> Chart {
+        let ks = (0...10).map(Double.init)
+        let fraction = ks.map { 1 - exp(-0.35 * $0) }
+        return Chart(
+            title: "Jailbreaking an aligned model", xLabel: "unclamped examples in context (k)",
+            yLabel: "fraction of answers above T", yRange: 0...1,
+            lines: [LineSeries(name: "aligned by fine-tuning", xs: ks, ys: fraction, marker: .square, markerSize: 6,
+                               band: IntervalBand(lower: fraction.map { max(0, $0 - 0.08) }, upper: fraction.map { min(1, $0 + 0.08) }))])
+    }
+
+    /// Many series, large numbers on a linear y axis, a long title: stress for labels and legend.
+    static func crowded() -> Chart {
+        let xs = stride(from: -0.8, through: 0.8, by: 0.1).map { $0 }
+        let lines = (0..<7).map { index in
+            LineSeries(name: "soft prompt scaled by " + NumberFormat.general(0.5 + 0.1 * Double(index), significantDigits: 2),
+                       xs: xs, ys: xs.map { 120_000 * (1 + Double(index) * 0.3) * ($0 * $0 + 0.05) })
+        }
+        return Chart(
+            title: "Perturbing the soft prompt toward and away from its nearest hard prompt, error by rotation angle and scale factor",
+            xLabel: "rotation angle (rad)", yLabel: "squared error", lines: lines, width: 560, height: 400)
+    }
+
+    /// Tiny values on a linear axis, and a narrow figure.
+    static func narrowTiny() -> Chart {
+        let xs = (0..<20).map(Double.init)
+        return Chart(title: "Gradient norm", xLabel: "step", yLabel: "norm",
+                     lines: [LineSeries(name: "norm", xs: xs, ys: xs.map { 0.00031 + 0.00002 * sin($0) }, marker: .diamond)],
+                     width: 320, height: 260)
+    }
+
     static func all() -> [(name: String, svg: String)] {
         [
             ("error-vs-context", errorVersusContext().svg()),
@@ -121,6 +153,9 @@ enum SampleFigures {
             ("loss-curve", lossCurve().svg()),
             ("grid-per-k", perCoefficientGrid().svg()),
             ("empty", emptyChart().svg()),
+            ("jailbreak", jailbreak().svg()),
+            ("crowded", crowded().svg()),
+            ("narrow-tiny", narrowTiny().svg()),
         ]
     }
 }
