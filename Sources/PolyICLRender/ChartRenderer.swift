@@ -118,7 +118,8 @@ struct ChartRenderer {
         for (index, line) in chart.lines.enumerated() {
             let stroke = colors.lines[index].hexString
             let points = pixelPoints(xs: line.xs, ys: line.ys, frame: frame)
-            for segment in points.segments {
+            for fullSegment in points.segments {
+                let segment = Self.decimated(fullSegment, pixelWidth: frame.plotWidth)
                 if segment.count == 1 && line.marker == .none {
                     // A lone point would be invisible as a line; show it as a dot.
                     data.marker(.circle, x: segment[0].0, y: segment[0].1, size: max(3, line.lineWidth * 2), fill: stroke, cssClass: "point")
@@ -257,6 +258,32 @@ struct ChartRenderer {
         }
         flush()
         return polygons
+    }
+
+    /// A long run of points reduced to at most four per pixel column (first, lowest,
+    /// highest, last, in their original order), which draws the same picture: a 20,000-step
+    /// loss curve does not need 20,000 vertices in 600 pixels.
+    static func decimated(_ points: [(Double, Double)], pixelWidth: Double) -> [(Double, Double)] {
+        guard points.count > Int(4 * max(1, pixelWidth)) + 8 else { return points }
+        var result: [(Double, Double)] = []
+        result.reserveCapacity(Int(4 * pixelWidth) + 8)
+        var bucketStart = 0
+        func flushBucket(_ end: Int) {
+            guard end > bucketStart else { return }
+            var lowest = bucketStart
+            var highest = bucketStart
+            for index in bucketStart..<end {
+                if points[index].1 < points[lowest].1 { lowest = index }
+                if points[index].1 > points[highest].1 { highest = index }
+            }
+            for index in Set([bucketStart, lowest, highest, end - 1]).sorted() { result.append(points[index]) }
+        }
+        for index in 1..<points.count where points[index].0.rounded(.down) != points[bucketStart].0.rounded(.down) {
+            flushBucket(index)
+            bucketStart = index
+        }
+        flushBucket(points.count)
+        return result
     }
 
     /// Points along a polyline every few pixels, so that legend placement sees long

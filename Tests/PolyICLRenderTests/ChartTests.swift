@@ -174,6 +174,28 @@ struct ChartTests {
         #expect(labels == ["true function", "model prediction", "context points", "threshold 0.5"])
     }
 
+    @Test("very long lines are thinned per pixel column but keep their extremes")
+    func longLineDecimation() throws {
+        let count = 100_000
+        let xs = (0..<count).map(Double.init)
+        var ys = xs.map { 1 + 0.1 * sin($0 / 50) }
+        ys[54_321] = 5  // one spike must survive
+        let chart = Chart(yRange: 0...6, lines: [LineSeries(xs: xs, ys: ys)])
+        let layout = chart.layout()
+        let root = try parse(chart.svg())
+        let polyline = try #require(root.all("polyline").first { $0.attributes["class"] == "series" })
+        let vertices = (polyline.attributes["points"] ?? "").split(separator: " ").compactMap { pair -> (Double, Double)? in
+            let parts = pair.split(separator: ",").compactMap { Double($0) }
+            return parts.count == 2 ? (parts[0], parts[1]) : nil
+        }
+        #expect(vertices.count <= Int(4 * layout.plotWidth) + 8)
+        #expect(vertices.count > 100)
+        let spikeY = layout.plotY + (1 - 5.0 / 6.0) * layout.plotHeight
+        #expect(vertices.contains { abs($0.1 - spikeY) < 0.011 })
+        // The first and last points are kept.
+        #expect(abs((vertices.first?.0 ?? 0) - layout.plotX - 0.05 / 1.1 * layout.plotWidth) < 0.011)
+    }
+
     @Test("grouped scatter makes one series per group, in order of appearance")
     func groupedScatter() {
         let series = ScatterSeries.grouped(xs: [1, 2, 3, 4], ys: [4, 3, 2, 1], groups: ["b", "a", "b", "c"])

@@ -156,4 +156,25 @@ struct TableTests {
         #expect(table.plainText() == "name  value\n----  -----\n<b>     1.5\nx        −2\ny")
         #expect(table.csv() == "name,value\r\n<b>,1.5\r\nx,−2\r\ny,\r\n")
     }
+
+    @Test("a result table becomes a line chart with bands from its interval columns")
+    func chartFromTable() throws {
+        let table = ResultTable(title: "ev", columns: [
+            .init(name: "context", values: [1, 2, 3]),
+            .init(name: "model", values: [0.5, 0.25, 0.125]),
+            .init(name: "model_lower", values: [0.4, 0.2, 0.1]),
+            .init(name: "model_upper", values: [0.6, 0.3, 0.15]),
+            .init(name: "lstsq", values: [1, 0.5, 0.01]),
+        ])
+        let chart = try Chart.lines(from: table, x: "context", yScale: .log)
+        #expect(chart.lines.map(\.name) == ["model", "lstsq"])
+        #expect(chart.lines[0].band == IntervalBand(lower: [0.4, 0.2, 0.1], upper: [0.6, 0.3, 0.15]))
+        #expect(chart.lines[1].band == nil)
+        #expect(chart.xLabel == "context" && chart.title == "ev")
+        #expect(throws: RenderError.unknownColumn("ctx", available: ["context", "model", "model_lower", "model_upper", "lstsq"])) {
+            try Chart.lines(from: table, x: "ctx")
+        }
+        let message = RenderError.unknownColumn("ctx", available: ["context"]).description
+        #expect(message == "table has no column \"ctx\"; its columns are: \"context\"")
+    }
 }
