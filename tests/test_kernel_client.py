@@ -143,11 +143,13 @@ def test_stop_on_error_aborts_queued_cells(kernel):
     _, kc = kernel
     failing = kc.execute("sleep 0.5\nundefined_command")
     queued = [kc.execute("q = 1"), kc.execute('print "never"')]
+    info = kc.kernel_info()  # queued too, but not an execution: still answered
     replies = {}
-    while len(replies) < 3:
+    while len(replies) < 4:
         msg = kc.get_shell_msg(timeout=TIMEOUT)
         replies[msg["parent_header"]["msg_id"]] = msg["content"]
     assert replies[failing]["ename"] == "UnknownCommand"
+    assert replies[info]["status"] == "ok" and replies[info]["language_info"]["name"] == "polyicl"
     for msg_id in queued:
         assert replies[msg_id]["status"] == "error"
         assert replies[msg_id]["ename"] == "ExecutionAborted"

@@ -111,12 +111,14 @@ extension KernelServer {
     /// queued requests are served normally.
     private func abortQueuedExecutions(on socket: ZMQSocket) {
         while let frames = try? socket.receive(wait: false) {
-            guard let request = try? codec.decode(frames), request.messageType == "execute_request" else {
-                // Not an execute request (or invalid): decode again inside handle, which
-                // logs and drops it. Its signature is already in the replay set, so
-                // it is served from the decoded message instead.
-                if let request = try? codec.decode(frames) { serveDecoded(request, on: socket) }
-                else { KernelLog.write("dropped a message on shell while aborting queued cells") }
+            // Decode once: a second decode would fail as a replay.
+            let request: Message
+            do { request = try codec.decode(frames) } catch {
+                KernelLog.write("dropped a message on shell: \(error)")
+                continue
+            }
+            guard request.messageType == "execute_request" else {
+                serveDecoded(request, on: socket)
                 continue
             }
             publisher.status("busy", parent: request)
