@@ -176,3 +176,41 @@ def test_fuzz_thousands_of_mutated_messages(kernel):
             control.recv_multipart()
     assert_kernel_answers(km, connect)
     assert km.is_alive()
+
+
+def test_empty_key_disables_signing_with_a_warning(tmp_path):
+    import socket
+    import subprocess
+
+    holders = [socket.socket() for _ in range(5)]
+    for h in holders:
+        h.bind(("127.0.0.1", 0))
+    ports = [h.getsockname()[1] for h in holders]
+    for h in holders:
+        h.close()
+    names = ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"]
+    conn = dict(zip(names, ports), ip="127.0.0.1", key="", transport="tcp", signature_scheme="hmac-sha256")
+    path = tmp_path / "connection.json"
+    path.write_text(json.dumps(conn))
+    proc = subprocess.Popen([kernel_fixtures.BIN, "kernel", "-f", str(path)], stderr=subprocess.PIPE, text=True)
+    ctx = zmq.Context()
+    sock = ctx.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.connect(f"tcp://127.0.0.1:{conn['shell_port']}")
+    try:
+        frames = wire_message(b"", "kernel_info_request", {})
+        frames[1] = b""  # unsigned, as clients send with an empty key
+        sock.send_multipart(frames)
+        reply = receive(sock, TIMEOUT * 1000)
+        assert reply is not None
+        assert reply[reply.index(b"<IDS|MSG>") + 1] == b""  # replies are unsigned too
+        shutdown = wire_message(b"", "shutdown_request", {"restart": False})
+        shutdown[1] = b""
+        sock.send_multipart(shutdown)
+        assert proc.wait(timeout=10) == 0
+        assert "key is empty" in proc.stderr.read()
+    finally:
+        sock.close()
+        ctx.term()
+        if proc.poll() is None:
+            proc.kill()

@@ -33,12 +33,6 @@ public final class KernelServer: @unchecked Sendable {
         self.interpreter = interpreter
         codec = WireCodec(key: connection.key)
         headers = HeaderFactory(session: KernelServer.makeSessionID())
-        // Blocked before any thread exists (ZeroMQ's I/O threads included), so every
-        // thread inherits the mask and only the watcher thread ever sees SIGINT.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
         context = zmq_ctx_new()
     }
 
@@ -72,7 +66,11 @@ public final class KernelServer: @unchecked Sendable {
             }
             heartbeat.close()
         }
-        _ = KernelThread(name: "sigint") { [self] in watchInterrupts() }
+        if let interrupts = InterruptSignal.install() {
+            _ = KernelThread(name: "sigint") { [self] in
+                while InterruptSignal.wait(readEnd: interrupts) { interruptRunningCell() }
+            }
+        }
         let controlThread = KernelThread(name: "control") { [self] in serve(control, channel: .control) }
         let shellThread = KernelThread(name: "shell") { [self] in serve(shell, channel: .shell) }
 
@@ -98,18 +96,6 @@ public final class KernelServer: @unchecked Sendable {
         _ = shellThread.join(timeout: 0.3)
         zmq_ctx_term(context)
         return 0
-    }
-
-    private func watchInterrupts() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        while true {
-            var signal: Int32 = 0
-            if sigwait(&set, &signal) == 0, signal == SIGINT {
-                interruptRunningCell()
-            }
-        }
     }
 
     /// Cancels the running cell; does nothing when idle.
