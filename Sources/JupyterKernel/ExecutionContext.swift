@@ -9,6 +9,7 @@ public final class ExecutionContext: Sendable {
     private let cancellation: CancellationFlag
     private let publish: @Sendable (_ type: String, _ content: JSONObject) -> Void
     private let payloadStore = Locked<[JSONValue]>([])
+    private let resultText = Locked<String?>(nil)
 
     init(executionCount: Int, isSilent: Bool, cancellation: CancellationFlag,
          publish: @escaping @Sendable (String, JSONObject) -> Void) {
@@ -21,6 +22,20 @@ public final class ExecutionContext: Sendable {
     /// True once the user interrupted the cell (SIGINT or interrupt_request) or the
     /// kernel is shutting down.
     public var isCancelled: Bool { cancellation.isSet }
+
+    /// Runs `handler` once when the cell is cancelled, on the cancelling thread; for
+    /// forwarding the request to a cancellation flag of the interpreter's own.
+    public func onCancel(_ handler: @escaping @Sendable () -> Void) {
+        cancellation.onSet(handler)
+    }
+
+    /// Publishes an execute_result now (in order with the other outputs). Use this or
+    /// return the result in `ExecutionOutcome.success(result:)`, not both.
+    public func result(_ bundle: MIMEBundle, metadata: JSONObject = [:]) {
+        resultText.withLock { $0 = bundle.plainText }
+        publish("execute_result", ["execution_count": .number(Double(executionCount)),
+                                   "data": .object(bundle.data), "metadata": .object(metadata)])
+    }
 
     public func stream(_ name: StreamName, _ text: String) {
         publish("stream", ["name": .string(name.rawValue), "text": .string(text)])
@@ -54,4 +69,7 @@ public final class ExecutionContext: Sendable {
     }
 
     var payloads: [JSONValue] { payloadStore.withLock { $0 } }
+
+    /// The plain text of the last result published through `result(_:)`, for history.
+    var publishedResultText: String? { resultText.withLock { $0 } }
 }

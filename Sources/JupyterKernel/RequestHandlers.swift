@@ -85,6 +85,8 @@ extension KernelServer {
                     "execution_count": .number(Double(count)), "data": .object(result.data), "metadata": [:],
                 ])
                 if storeHistory { history.setOutput(line: count, output: result.plainText) }
+            } else if let text = context.publishedResultText, storeHistory {
+                history.setOutput(line: count, output: text)
             }
             reply(request, on: socket, content: [
                 "status": "ok", "execution_count": .number(Double(count)),
