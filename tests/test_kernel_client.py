@@ -252,3 +252,51 @@ def test_installed_kernelspec():
         capture_output=True, text=True, check=True,
     )
     assert kernel_fixtures.KERNEL_NAME in json.loads(listing.stdout)["kernelspecs"]
+
+
+def test_complete_counts_unicode_code_points(kernel):
+    _, kc = kernel
+    code = 'x = "日本😀"\npri'
+    kc.complete(code, len(code))  # Python's len counts code points, as the protocol does
+    reply = kc.get_shell_msg(timeout=TIMEOUT)["content"]
+    assert reply["matches"] == ["print"]
+    assert (reply["cursor_start"], reply["cursor_end"]) == (len(code) - 3, len(code))
+
+
+def test_inspect_and_is_complete(kernel):
+    _, kc = kernel
+    kc.inspect("sleep 3", 2)
+    reply = kc.get_shell_msg(timeout=TIMEOUT)["content"]
+    assert reply["found"] and "sleep" in reply["data"]["text/plain"]
+    kc.inspect("nothing_here", 3)
+    assert kc.get_shell_msg(timeout=TIMEOUT)["content"]["found"] is False
+    kc.is_complete("print [1,")
+    assert kc.get_shell_msg(timeout=TIMEOUT)["content"]["status"] == "incomplete"
+
+
+def test_control_answers_while_a_cell_runs(kernel):
+    km, kc = kernel
+    msg_id = kc.execute("sleep 30")
+    wait_for_iopub(kc, "execute_input", msg_id)
+    # kernel_info on the control channel, answered while the shell thread is busy.
+    control_msg = kc.session.msg("kernel_info_request", {})
+    kc.control_channel.send(control_msg)
+    reply = kc.control_channel.get_msg(timeout=TIMEOUT)
+    assert reply["parent_header"]["msg_id"] == control_msg["header"]["msg_id"]
+    assert reply["content"]["status"] == "ok"
+    assert not kc.shell_channel.msg_ready()  # the cell is still running
+    km.interrupt_kernel()
+    assert kc.get_shell_msg(timeout=TIMEOUT)["content"]["ename"] == "Interrupted"
+
+
+def test_history_tail_range_search(kernel):
+    _, kc = kernel
+    for code in ["a = 1", "42", "print \"x\"", "42"]:
+        run(kc, code)
+    kc.history(hist_access_type="tail", n=2, output=True, raw=True)
+    tail = kc.get_shell_msg(timeout=TIMEOUT)["content"]["history"]
+    assert [row[2] for row in tail] == [["print \"x\"", None], ["42", "42"]]
+    kc.history(hist_access_type="search", pattern="4*", unique=True, raw=True, output=False)
+    assert [row[2] for row in kc.get_shell_msg(timeout=TIMEOUT)["content"]["history"]] == ["42"]
+    kc.history(hist_access_type="range", session=0, start=1, stop=3, raw=True, output=False)
+    assert [row[2] for row in kc.get_shell_msg(timeout=TIMEOUT)["content"]["history"]] == ["a = 1", "42"]
