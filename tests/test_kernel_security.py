@@ -174,7 +174,19 @@ def test_fuzz_thousands_of_mutated_messages(kernel):
             shell.recv_multipart()
         while control.poll(0):
             control.recv_multipart()
+    # Garbage on the heartbeat socket too (a DEALER sends frames REP does not expect).
+    hb_garbage = connect(km.hb_port)
+    for _ in range(200):
+        hb_garbage.send_multipart([bytes(rng.randrange(256) for _ in range(rng.randint(0, 32))) for _ in range(rng.randint(1, 4))])
     assert_kernel_answers(km, connect)
+    hb = zmq.Context.instance().socket(zmq.REQ)
+    hb.setsockopt(zmq.LINGER, 0)
+    hb.connect(f"tcp://{km.ip}:{km.hb_port}")
+    try:
+        hb.send(b"ping")
+        assert hb.poll(TIMEOUT * 1000) and hb.recv() == b"ping"
+    finally:
+        hb.close()
     assert km.is_alive()
 
 
