@@ -25,7 +25,7 @@ public final class KernelServer: @unchecked Sendable {
     let currentCell = Locked<CancellationFlag?>(nil)
     let shellBusy = Locked(false)
     let stopping = Locked(false)
-    private let shutdownSignal = Locked(false)
+    private let shutdownRequested = OneShotEvent()
     var publisher: IOPubPublisher!
 
     public init(connection: ConnectionInfo, interpreter: KernelInterpreter) {
@@ -75,7 +75,7 @@ public final class KernelServer: @unchecked Sendable {
         let shellThread = KernelThread(name: "shell") { [self] in serve(shell, channel: .shell) }
 
         // Wait for a shutdown_request.
-        while !shutdownSignal.withLock({ $0 }) { usleep(5_000) }
+        shutdownRequested.wait()
 
         // Let a running cell see the cancellation and finish its reply, briefly.
         var waited = 0.0
@@ -106,7 +106,7 @@ public final class KernelServer: @unchecked Sendable {
     func requestShutdown() {
         stopping.withLock { $0 = true }
         interruptRunningCell()
-        shutdownSignal.withLock { $0 = true }
+        shutdownRequested.signal()
     }
 
     enum Channel { case shell, control }
