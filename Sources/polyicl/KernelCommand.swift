@@ -1,4 +1,5 @@
 import ArgumentParser
+import JupyterKernel
 
 struct KernelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -6,7 +7,31 @@ struct KernelCommand: ParsableCommand {
         abstract: "Serve the Jupyter messaging protocol for one connection file."
     )
 
+    @Option(name: [.customShort("f"), .customLong("connection-file")],
+            help: "The connection file written by the frontend (jupyter_client).")
+    var connectionFile: String
+
     func run() throws {
-        throw ValidationError("'polyicl kernel' is not available in this build yet.")
+        let connection: ConnectionInfo
+        do {
+            connection = try ConnectionInfo.load(path: connectionFile)
+        } catch {
+            throw KernelStartError(message: error.description)
+        }
+        let server = KernelServer(connection: connection, interpreter: TemporarySampleInterpreter())
+        let status: Int32
+        do {
+            status = try server.run()
+        } catch {
+            throw KernelStartError(message: "cannot start the kernel: \(error)")
+        }
+        if status != 0 { throw ExitCode(status) }
     }
+}
+
+/// A kernel that cannot start: printed as "Error: ..." with exit status 1, without the
+/// usage text a ValidationError would add.
+struct KernelStartError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
