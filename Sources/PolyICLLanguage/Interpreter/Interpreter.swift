@@ -106,3 +106,14 @@ public final class Interpreter {
         return ExecutionError(name: failure.name, message: failure.message, traceback: traceback)
     }
 }
+
+extension Interpreter {
+    /// Parses and checks a cell without running it: every problem, in order.
+    public func diagnostics(for cell: String) -> [Diagnostic] {
+        let parsed = Parser.parse(cell)
+        if !parsed.diagnostics.isEmpty { return parsed.diagnostics }
+        var checker = Checker(registry: registry, environment: CheckEnvironment(session: session, workingDirectory: workingDirectory, commandNames: registry.names))
+        _ = checker.check(parsed.statements)
+        return checker.diagnostics
+    }
+}
