@@ -133,6 +133,8 @@ struct Checker {
         var positionalIndex = 0
         var variadicValues: [Value] = []
         var variadicRange: SourceRange?
+        // Given but rejected: reported already, so not "missing" as well.
+        var attempted = Set<String>()
         for argument in arguments {
             let parameter: Parameter
             if let key = argument.key {
@@ -167,6 +169,7 @@ struct Checker {
                     continue
                 }
             }
+            attempted.insert(parameter.name)
             let checker = TypeChecker(environment: environment, subject: "`\(parameter.name)` of \(formName)")
             switch checker.check(argument.value, against: parameter.type) {
             case .success(let value):
@@ -184,7 +187,7 @@ struct Checker {
         if let variadic = form.positionals.last(where: \.isVariadic), let variadicRange {
             bound.set(variadic.name, .list(variadicValues), at: variadicRange)
         }
-        for p in form.allParameters where !bound.isGiven(p.name) && !(p.isVariadic && variadicRange != nil) {
+        for p in form.allParameters where !bound.isGiven(p.name) && !attempted.contains(p.name) {
             if p.isRequired {
                 report(Diagnostic(.missingArgument, "\(formName) needs `\(p.name)`: \(p.help.lowercasedFirst)", at: call.nameRange,
                                   hint: "give it as \(form.positionals.contains { $0.name == p.name } ? p.type.example : "\(p.name)=\(p.type.example)"); usage: \(command.usageLines[command.forms.firstIndex { $0.selector == form.selector } ?? 0])"))

@@ -201,7 +201,7 @@ struct TypeChecker {
         }
         var values: [Value] = []
         for (argument, parameter) in zip(given, parameters) {
-            let inner = TypeChecker(environment: environment, subject: "\(parameter.name) of \(name)")
+            let inner = TypeChecker(environment: environment, subject: "`\(parameter.name)` of \(name)")
             switch inner.check(argument, against: parameter.type) {
             case .success(let v): values.append(v)
             case .failure(let d): return .failure(d)

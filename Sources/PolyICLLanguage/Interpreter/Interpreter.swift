@@ -2,7 +2,11 @@ import Foundation
 
 /// The language's face to a frontend (the Jupyter kernel, `polyicl run`, tests):
 /// execute a cell, complete, inspect, and say whether a cell is complete.
-public final class Interpreter {
+///
+/// Not thread-safe: use it from one thread at a time (the kernel's execution thread).
+/// It is `@unchecked Sendable` so it can be handed to that thread; only the
+/// ``CancellationFlag`` is meant to be touched from elsewhere while a cell runs.
+public final class Interpreter: @unchecked Sendable {
     public let registry: CommandRegistry
     public let session: Session
     /// Relative paths in commands are resolved against this directory.
