@@ -35,10 +35,11 @@ public struct Diagnostic: Error, Sendable, Hashable {
     /// `line:column: message`, the line itself, a caret under the spot and the hint.
     public func rendered(in source: String) -> [String] {
         var lines = ["\(kind.rawValue) at line \(range.start.line), column \(range.start.column): \(message)"]
-        let sourceLines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        // Split on the scalar: in Swift "\r\n" is one Character and would not split on "\n".
+        let sourceLines = source.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
         let lineIndex = range.start.line - 1
         if lineIndex >= 0, lineIndex < sourceLines.count {
-            let text = Array(sourceLines[lineIndex].unicodeScalars)
+            let text = Array(sourceLines[lineIndex])
             let gutter = String(range.start.line)
             let pad = String(repeating: " ", count: gutter.count)
             var shown = String.UnicodeScalarView()

@@ -123,7 +123,7 @@ public indirect enum ValueType: Sendable, Hashable {
             return extensions.isEmpty ? "a file path in quotes"
                 : "a file path in quotes ending in " + extensions.map { ".\($0)" }.joined(separator: " or ")
         case .boolean: return "true or false (or on/off)"
-        case .word(let words): return "one of " + words.joined(separator: ", ")
+        case .word(let words): return "one of " + Self.abbreviated(words).joined(separator: ", ")
         case .integerRange(let b): return "an integer range a..b" + (b.phrase.isEmpty ? "" : " with both ends \(b.phrase)")
         case .numberRange(let b): return "a range of numbers a..b" + (b.phrase.isEmpty ? "" : " with both ends \(b.phrase)")
         case .objectName(let kinds):
@@ -144,7 +144,7 @@ public indirect enum ValueType: Sendable, Hashable {
         case .string: return "\"TEXT\""
         case .path: return "\"PATH\""
         case .boolean: return "true|false"
-        case .word(let words): return words.joined(separator: "|")
+        case .word(let words): return Self.abbreviated(words).joined(separator: "|")
         case .integerRange: return "INT..INT"
         case .numberRange: return "NUMBER..NUMBER"
         case .objectName(let kinds): return kinds.isEmpty ? "NAME" : kinds.map { $0.name.uppercased() }.joined(separator: "|")
@@ -154,6 +154,12 @@ public indirect enum ValueType: Sendable, Hashable {
         case .anyValue: return "VALUE"
         case .commandName: return "COMMAND"
         }
+    }
+
+    /// Long enumerations (the 64 block names of `freeze`) shortened for help: the first
+    /// four, "…", the last three.
+    static func abbreviated(_ words: [String]) -> [String] {
+        words.count <= 10 ? words : Array(words.prefix(4)) + ["…"] + Array(words.suffix(3))
     }
 
     /// Words that complete a value of this type (enumerations, booleans, functions).
