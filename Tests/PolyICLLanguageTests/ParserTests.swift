@@ -9,7 +9,7 @@ import Testing
         return parsed.statements[0]
     }
 
-    func arguments(_ text: String) throws -> [Argument] {
+    func arguments(_ text: String) throws -> [CommandArgument] {
         guard case .command(let call) = try single(text).body else {
             Issue.record("not a command: \(text)")
             return []

@@ -79,7 +79,7 @@ public struct Parser {
         if let name = current.identifier, !startsValueExpression(after: name) {
             let nameRange = current.range
             advance()
-            var arguments: [Argument] = []
+            var arguments: [CommandArgument] = []
             while !atStatementEnd {
                 arguments.append(try parseArgument())
             }
@@ -107,7 +107,7 @@ public struct Parser {
         }
     }
 
-    private mutating func parseArgument() throws -> Argument {
+    private mutating func parseArgument() throws -> CommandArgument {
         if let key = current.identifier, peek(1).kind == .equals {
             let keyRange = current.range
             advance()
@@ -117,14 +117,14 @@ public struct Parser {
                 throw fail("`\(key)=` has no value", at: equals.range,
                            hint: "write the value straight after `=`, as in \(key)=10")
             }
-            return Argument(key: key, keyRange: keyRange, value: try parseExpression())
+            return CommandArgument(key: key, keyRange: keyRange, value: try parseExpression())
         }
         if current.kind == .equals {
             throw fail("`=` needs a key before it", at: current.range,
                        hint: "write key=value with no space before `=`, or `name = command` at the start of a line")
         }
         let value = try parseExpression()
-        return Argument(key: nil, keyRange: value.range, value: value)
+        return CommandArgument(key: nil, keyRange: value.range, value: value)
     }
 
     private mutating func parseExpression() throws -> Expression {

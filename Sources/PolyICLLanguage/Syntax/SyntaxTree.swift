@@ -24,7 +24,7 @@ public struct Expression: Sendable, Hashable {
 }
 
 /// One argument of a command: `key=value` or a positional value.
-public struct Argument: Sendable, Hashable {
+public struct CommandArgument: Sendable, Hashable {
     public var key: String?
     /// Where the key is written (the value's range for positional arguments).
     public var keyRange: SourceRange
@@ -38,7 +38,7 @@ public struct Argument: Sendable, Hashable {
 public struct CommandCall: Sendable, Hashable {
     public var name: String
     public var nameRange: SourceRange
-    public var arguments: [Argument]
+    public var arguments: [CommandArgument]
 }
 
 /// One line of a cell (or several lines joined inside brackets).
