@@ -24,12 +24,13 @@ public final class ScriptOutputWriter: OutputSink {
     public func finish() {
         let pending = pendingDisplays
         pendingDisplays.removeAll()
-        for display in pending { show(display.bundle) }
+        // A live display's HTML is a progress bar: its text says it all; only plots are kept.
+        for display in pending { show(display.bundle, keepingHTML: false) }
     }
 
-    private func show(_ bundle: MIMEBundle) {
+    private func show(_ bundle: MIMEBundle, keepingHTML: Bool = true) {
         var files: [String] = []
-        for (mime, ext) in [(MIMEBundle.svg, "svg"), (MIMEBundle.html, "html")] {
+        for (mime, ext) in [(MIMEBundle.svg, "svg"), (MIMEBundle.html, "html")] where mime != MIMEBundle.html || keepingHTML {
             guard let content = bundle[mime] else { continue }
             fileCount += 1
             let url = directory.appendingPathComponent("\(baseName)-\(fileCount).\(ext)")
