@@ -96,6 +96,30 @@ import Testing
         #expect(error.traceback.last == "2 problems; nothing was run.")
     }
 
+    @Test func argumentsAreCheckedAgainstTheModelsSize() throws {
+        let interpreter = try fixtureInterpreter()
+        let cases: [(String, String, Int, Int)] = [
+            // The standard model (live in the session) takes 81 points in 6 layers.
+            ("eval base on=poly points=100", "points=100 is more than model `base` takes (81 points, 162 positions)", 1, 19),
+            ("train base on=poly curriculum=5..101", "curriculum ends at 101 points, more than model `base` takes (81)", 1, 20),
+            ("train base on=poly freeze=[read_in, h.6]", "model `base` has no parameter group `h.6`", 1, 20),
+            ("show poly model=base context=81", "context=81 is more than model `base` takes (81 points, 162 positions)", 1, 22),
+            // A model made earlier in the same cell is known before anything runs.
+            ("m = model preset=tiny\ne = eval m on=poly points=31", "points=31 is more than model `m` takes (16 points, 32 positions)", 2, 20),
+            ("m = model preset=tiny positions=off\ntrain m on=poly freeze=wpe", "model `m` has no parameter group `wpe`", 2, 17),
+        ]
+        for (cell, message, line, column) in cases {
+            let diagnostics = interpreter.diagnostics(for: cell)
+            #expect(diagnostics.map(\.message) == [message], "\(cell)")
+            #expect(diagnostics.first?.range.start.line == line && diagnostics.first?.range.start.column == column, "\(cell): \(String(describing: diagnostics.first?.range))")
+        }
+        #expect(interpreter.diagnostics(for: "eval base on=poly points=81").isEmpty)
+        #expect(interpreter.diagnostics(for: "show poly model=base context=80").isEmpty)
+        #expect(interpreter.diagnostics(for: "train base on=poly curriculum=5..81 freeze=[h.5, wpe]").isEmpty)
+        #expect(interpreter.diagnostics(for: "m = model preset=tiny\nm = model preset=large\neval m on=poly points=81").isEmpty,
+                "a redefined name takes its new configuration")
+    }
+
     @Test func namesMadeEarlierInTheCellAreKnownLater() throws {
         let interpreter = try fixtureInterpreter()
         #expect(interpreter.diagnostics(for: "t = task chebyshev degree=5\nm = model preset=tiny\ntrain m on=t").isEmpty)

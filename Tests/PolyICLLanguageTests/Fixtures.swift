@@ -1,4 +1,5 @@
 import Foundation
+import PolyICLCore
 @testable import PolyICLLanguage
 
 /// An interpreter whose session holds stand-ins for the objects the examples name, in a
@@ -6,7 +7,8 @@ import Foundation
 func fixtureInterpreter() throws -> Interpreter {
     let directory = try fixtureDirectory.get()
     let interpreter = Interpreter(workingDirectory: directory.path)
-    for (name, kind) in [("base", ObjectKind.model), ("poly", .task), ("deg5", .task), ("ev", .result)] {
+    interpreter.session.store(StubModel(configuration: ModelConfiguration.preset(named: "standard")!), as: "base")
+    for (name, kind) in [("poly", ObjectKind.task), ("deg5", .task), ("ev", .result)] {
         interpreter.session.store(StubObject(kind: kind), as: name)
     }
     interpreter.session.store(ValueObject(.integer(7)), as: "x")

@@ -1,3 +1,4 @@
+import PolyICLCore
 import PolyICLLanguage
 
 /// Records every output a cell sends, in order, for assertions.
@@ -35,4 +36,12 @@ extension Interpreter {
         let outcome = execute(cell, sink: sink, cancellation: CancellationFlag())
         return (outcome, sink.events)
     }
+}
+
+/// A stand-in model with a real configuration, for the checks against the model's size.
+struct StubModel: ModelObject {
+    var configuration: ModelConfiguration
+    var kind: ObjectKind { .model }
+    var summary: String { "stub model, \(configuration.points) points" }
+    func representation() -> MIMEBundle { MIMEBundle(plainText: summary) }
 }

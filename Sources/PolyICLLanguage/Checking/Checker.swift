@@ -203,8 +203,8 @@ struct Checker {
             crossProblems.forEach { report($0) }
             return nil
         }
-        command.updatesEnvironment?(bound, &environment)
         if let target, let kind = command.produces { environment.define(target.name, as: kind) }
+        command.updatesEnvironment?(bound, target?.name, &environment)
         return CheckedStatement(target: target?.name, targetRange: target?.range, action: .command(command, bound), range: statement.range)
     }
 }

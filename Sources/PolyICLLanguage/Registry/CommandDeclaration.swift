@@ -29,6 +29,11 @@ public struct CommandFailure: Error, Sendable {
 /// has returned) or nil.
 public typealias RunBody = @Sendable (_ invocation: CommandInvocation) throws -> (any SessionObject)?
 
+/// How a command changes what the checker knows for the statements after it, beyond
+/// `name =` giving the target its kind: `delete` removes names, `model` records the new
+/// model's configuration. `target` is the statement's `name =`, if any.
+public typealias EnvironmentUpdate = @Sendable (_ arguments: Arguments, _ target: String?, _ environment: inout CheckEnvironment) -> Void
+
 /// A command: ONE declaration from which parsing checks, completion, inspection, `help`
 /// and the README's reference all come. Adding a command is writing one of these and
 /// listing it in ``CommandRegistry/standard``.
@@ -44,12 +49,12 @@ public struct CommandDeclaration: Sendable {
     /// The kind of object the command makes (kept under `name =`), or nil if it makes none.
     public var produces: ObjectKind?
     /// How the command changes which names exist, beyond `name =` (for `delete`).
-    public var updatesEnvironment: (@Sendable (Arguments, inout CheckEnvironment) -> Void)?
+    public var updatesEnvironment: EnvironmentUpdate?
     public var run: RunBody
 
     public init(name: String, summary: String, help: String, examples: [String], forms: [CommandForm],
                 produces: ObjectKind? = nil,
-                updatesEnvironment: (@Sendable (Arguments, inout CheckEnvironment) -> Void)? = nil,
+                updatesEnvironment: EnvironmentUpdate? = nil,
                 run: @escaping RunBody) {
         self.name = name
         self.summary = summary
@@ -65,7 +70,7 @@ public struct CommandDeclaration: Sendable {
     public init(name: String, summary: String, help: String, examples: [String],
                 positionals: [Parameter] = [], keys: [Parameter] = [], checks: [CrossCheck] = [],
                 produces: ObjectKind? = nil,
-                updatesEnvironment: (@Sendable (Arguments, inout CheckEnvironment) -> Void)? = nil,
+                updatesEnvironment: EnvironmentUpdate? = nil,
                 run: @escaping RunBody) {
         self.init(name: name, summary: summary, help: help, examples: examples,
                   forms: [CommandForm(positionals: positionals, keys: keys, checks: checks)],

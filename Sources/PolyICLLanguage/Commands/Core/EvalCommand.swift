@@ -28,6 +28,7 @@ enum EvalCommand {
             Parameter("bootstrap", .integer(.nonNegative), default: .integer(1000), help: "Bootstrap resamples for the intervals (0: none)."),
             Parameter("seed", .integer(.nonNegative), default: .integer(0), help: "Seed of the prompts drawn."),
         ],
+        checks: [ModelChecks.pointsWithinContext("points")],
         produces: .result,
         run: { _ in throw CommandFailure.notBound("eval") })
 }

@@ -28,6 +28,7 @@ enum ModelCommand {
         ],
         checks: [configurationIsValid],
         produces: .model,
+        updatesEnvironment: ModelChecks.recordConfiguration,
         run: { _ in throw CommandFailure.notBound("model") })
 
     /// The configuration the arguments describe: the preset with the given keys over it.

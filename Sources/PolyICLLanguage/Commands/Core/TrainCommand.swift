@@ -33,7 +33,7 @@ enum TrainCommand {
             Parameter("seed", .integer(.nonNegative), default: .integer(0), help: "Seed of the prompts drawn."),
             Parameter("freeze", .list(.word(groups)), default: .list([]), help: "Parameter groups left unchanged."),
         ],
-        checks: [warmupWithinSteps],
+        checks: [warmupWithinSteps, ModelChecks.curriculumWithinContext, ModelChecks.frozenGroupsExist],
         run: { _ in throw CommandFailure.notBound("train") })
 
     static let warmupWithinSteps: CrossCheck = { arguments, _ in

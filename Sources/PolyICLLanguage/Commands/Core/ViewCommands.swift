@@ -39,5 +39,7 @@ enum ShowCommand {
             Parameter("context", .integer(.nonNegative), default: .integer(10), help: "Context points given to the model."),
             Parameter("seed", .integer(.nonNegative), default: .integer(0), help: "Seed of the functions drawn."),
         ],
+        // The model predicts the point after its context, so the context leaves one point free.
+        checks: [ModelChecks.pointsWithinContext("context", model: "model", offset: 1)],
         run: { _ in throw CommandFailure.notBound("show") })
 }

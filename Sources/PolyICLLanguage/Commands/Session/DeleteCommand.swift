@@ -5,7 +5,7 @@ enum DeleteCommand {
         help: "Frees the names (and the memory of models) for reuse.",
         examples: ["delete x", "delete ev deg5"],
         positionals: [Parameter("names", .objectName([]), required: true, variadic: true, help: "The names to remove.")],
-        updatesEnvironment: { arguments, environment in
+        updatesEnvironment: { arguments, _, environment in
             for name in (arguments.list("names") ?? []).compactMap(\.objectNameValue) { environment.remove(name) }
         },
         run: { invocation in
