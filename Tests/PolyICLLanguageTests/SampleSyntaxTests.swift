@@ -110,3 +110,27 @@ import Testing
 final class OutcomeBox: @unchecked Sendable {
     var outcome: ExecutionOutcome?
 }
+
+@Suite struct ValueStatementTests {
+    @Test func valuesShowAsTheyAreWritten() {
+        let interpreter = Interpreter()
+        let cases: [(String, String)] = [
+            ("-3", "-3"), ("0.5", "0.5"), ("1e-5", "1e-05"), ("2.5e20", "2.5e+20"), ("20_000", "20000"),
+            ("\"a\\\"b\"", "\"a\\\"b\""), ("true", "true"), ("0..11", "0..11"), ("-1..1.5", "-1.0..1.5"),
+            ("[1, [2, 3], \"x\"]", "[1, [2, 3], \"x\"]"), ("ridge(0.2)", "ridge(0.2)"), ("[]", "[]"),
+        ]
+        for (cell, shown) in cases {
+            #expect(interpreter.run(cell) == (.ok, [.result(MIMEBundle(plainText: shown))]), "\(cell)")
+            // What is shown reads back as the same value.
+            #expect(interpreter.run(shown).1 == [.result(MIMEBundle(plainText: shown))], "\(shown)")
+        }
+    }
+
+    @Test func badValuesAreErrors() {
+        let interpreter = Interpreter()
+        #expect(interpreter.run("a..b").0.error?.name == "WrongType")
+        #expect(interpreter.run("5..1").0.error?.name == "OutOfRange")
+        #expect(interpreter.run("f(nosuch)").0.error?.name == "UnknownName")
+        #expect(interpreter.run("[1, nosuch]").0.error?.name == "UnknownName")
+    }
+}

@@ -156,7 +156,7 @@ struct Checker {
                 guard positionalIndex < form.positionals.count else {
                     let count = form.positionals.count
                     report(Diagnostic(.unexpectedArgument, "\(formName) takes \(count == 0 ? "no" : String(count)) positional argument\(count == 1 ? "" : "s"); `\(argument.value.sourceText)` is one too many",
-                                      at: argument.value.range, hint: "usage: " + (command.usageLines.first { form.selector == nil || $0.contains(" \(form.selector!) ") || $0.hasSuffix(" \(form.selector!)") } ?? command.usageLines[0])))
+                                      at: argument.value.range, hint: "usage: " + command.usage(of: form)))
                     ok = false
                     continue
                 }
@@ -190,7 +190,7 @@ struct Checker {
         for p in form.allParameters where !bound.isGiven(p.name) && !attempted.contains(p.name) {
             if p.isRequired {
                 report(Diagnostic(.missingArgument, "\(formName) needs `\(p.name)`: \(p.help.lowercasedFirst)", at: call.nameRange,
-                                  hint: "give it as \(form.positionals.contains { $0.name == p.name } ? p.type.example : "\(p.name)=\(p.type.example)"); usage: \(command.usageLines[command.forms.firstIndex { $0.selector == form.selector } ?? 0])"))
+                                  hint: "give it as \(form.positionals.contains { $0.name == p.name } ? p.type.example : "\(p.name)=\(p.type.example)"); usage: \(command.usage(of: form))"))
                 ok = false
             } else if let d = p.defaultValue {
                 bound.set(p.name, d, at: nil)

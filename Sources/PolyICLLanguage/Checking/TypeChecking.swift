@@ -151,6 +151,20 @@ struct TypeChecker {
                     }
                 }
                 return .success(.list(values))
+            case .range(let lower, let upper):
+                if case .integer = lower.kind, case .integer = upper.kind {
+                    return check(e, against: .integerRange(.any))
+                }
+                return check(e, against: .numberRange(.any))
+            case .call(let name, let arguments):
+                var values: [Value] = []
+                for argument in arguments {
+                    switch check(argument, against: .anyValue) {
+                    case .success(let v): values.append(v)
+                    case .failure(let d): return .failure(d)
+                    }
+                }
+                return .success(.call(name: name, arguments: values))
             default:
                 return .success(Value(literal: e))
             }

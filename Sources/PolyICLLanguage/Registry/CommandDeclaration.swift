@@ -60,7 +60,8 @@ public struct CommandDeclaration: Sendable {
         self.summary = summary
         self.help = help
         self.examples = examples
-        self.forms = forms
+        // Every command has at least one form (the checker reads the first).
+        self.forms = forms.isEmpty ? [CommandForm()] : forms
         self.produces = produces
         self.updatesEnvironment = updatesEnvironment
         self.run = run
@@ -95,6 +96,12 @@ public struct CommandDeclaration: Sendable {
             }
             return (produces != nil ? "[NAME =] " : "") + parts.joined(separator: " ")
         }
+    }
+
+    /// The usage line of one form.
+    public func usage(of form: CommandForm) -> String {
+        let index = forms.firstIndex { $0.selector == form.selector } ?? 0
+        return usageLines[index]
     }
 
     /// The full help page.
