@@ -20,7 +20,7 @@ import Testing
                 for p in form.allParameters {
                     #expect(help.contains(p.name), "\(command.name) help lacks \(p.name)")
                     #expect(help.contains(p.type.phrase.capitalizedFirst), "\(command.name) help lacks the type of \(p.name)")
-                    if let d = p.defaultValue { #expect(help.contains("Default \(d)."), "\(command.name).\(p.name)") }
+                    if let d = p.defaultValue { #expect(help.contains("Default \(d.compactDescription)."), "\(command.name).\(p.name)") }
                 }
             }
         }

@@ -29,6 +29,19 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// As written, but with whole numbers without their ".0" (for help pages, where
+    /// `noise=0` reads better than `noise=0.0` and types back the same).
+    public var compactDescription: String {
+        switch self {
+        case .number(let v): return Value.format(v).trimmingZeroFraction
+        case .numberRange(let lower, let upper):
+            return Value.format(lower).trimmingZeroFraction + ".." + Value.format(upper).trimmingZeroFraction
+        case .list(let elements): return "[" + elements.map(\.compactDescription).joined(separator: ", ") + "]"
+        case .call(let name, let arguments): return name + "(" + arguments.map(\.compactDescription).joined(separator: ", ") + ")"
+        default: return description
+        }
+    }
+
     /// The text `print` writes: strings without quotes, everything else as written.
     public var plainText: String {
         if case .string(let s) = self { return s }

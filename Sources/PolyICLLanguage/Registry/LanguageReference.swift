@@ -51,7 +51,7 @@ public enum LanguageReference {
             for p in parameters {
                 let positional = form.positionals.contains { $0.name == p.name }
                 let label = positional ? "\(p.name) (positional)" : "\(p.name)="
-                let defaultText = p.defaultValue.map { "`\($0)`" } ?? (p.isRequired ? "required" : "")
+                let defaultText = p.defaultValue.map { "`\($0.compactDescription)`" } ?? (p.isRequired ? "required" : "")
                 out += "| `\(label)` | \(p.help) | \(p.type.phrase.replacingPipes) | \(defaultText) |\n"
             }
         }

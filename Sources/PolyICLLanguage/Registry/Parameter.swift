@@ -23,7 +23,7 @@ public struct Parameter: Sendable {
     var helpLine: String {
         var parts = [help]
         parts.append("\(type.phrase.capitalizedFirst).")
-        if let defaultValue { parts.append("Default \(defaultValue).") }
+        if let defaultValue { parts.append("Default \(defaultValue.compactDescription).") }
         if isRequired { parts.append("Required.") }
         return parts.joined(separator: " ")
     }

@@ -3,7 +3,7 @@ import Foundation
 enum ProgressCommand {
     static let declaration = CommandDeclaration(
         name: "progress",
-        summary: "Show a progress bar that counts to a number (tries live displays).",
+        summary: "Show a progress bar that counts to a number: a try-out of live displays.",
         help: "Shows a display with an id, then updates it once per step: the same mechanism training uses for its live progress.",
         examples: ["progress 5", "progress 20 delay=0.05"],
         positionals: [Parameter("steps", .integer(IntegerBounds(minimum: 1, maximum: 100_000)), required: true, help: "How many updates.")],
