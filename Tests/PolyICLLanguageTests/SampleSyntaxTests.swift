@@ -73,6 +73,8 @@ import Testing
     @Test func onlyTheLastStatementIsTheResult() {
         let (_, events) = Interpreter().run("1\n2")
         #expect(events == [.display(MIMEBundle(plainText: "1"), nil), .result(MIMEBundle(plainText: "2"))])
+        let (_, listed) = Interpreter().run("list\n3")
+        #expect(listed == [.display(MIMEBundle(plainText: "The session holds nothing yet."), nil), .result(MIMEBundle(plainText: "3"))])
     }
 
     @Test func sleepEndsWhenCancelled() throws {

@@ -60,7 +60,7 @@ public final class Interpreter: @unchecked Sendable {
             case .command(let command, let arguments):
                 let invocation = CommandInvocation(
                     arguments: arguments, session: session, sink: sink, cancellation: cancellation,
-                    registry: registry, target: statement.target, workingDirectory: workingDirectory)
+                    registry: registry, target: statement.target, workingDirectory: workingDirectory, isLastStatement: isLast)
                 do {
                     let produced = try command.run(invocation)
                     if let produced {

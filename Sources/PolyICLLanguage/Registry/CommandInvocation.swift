@@ -12,9 +12,12 @@ public final class CommandInvocation {
     /// The name the result will be kept under (`name = ...`), if any.
     public let target: String?
     public let workingDirectory: String
+    /// The statement is the cell's last: what it shows is the cell's result.
+    public let isLastStatement: Bool
 
     init(arguments: Arguments, session: Session, sink: any OutputSink, cancellation: CancellationFlag,
-         registry: CommandRegistry, target: String?, workingDirectory: String) {
+         registry: CommandRegistry, target: String?, workingDirectory: String, isLastStatement: Bool) {
+        self.isLastStatement = isLastStatement
         self.arguments = arguments
         self.session = session
         self.sink = sink
@@ -22,6 +25,12 @@ public final class CommandInvocation {
         self.registry = registry
         self.target = target
         self.workingDirectory = workingDirectory
+    }
+
+    /// Shows what the command made (a table, a plot): the cell's result when this is the
+    /// last statement, a display otherwise, so a cell has at most one result.
+    public func show(_ bundle: MIMEBundle) {
+        if isLastStatement { sink.result(bundle) } else { sink.display(bundle, displayID: nil) }
     }
 
     /// Throws ``CommandFailure/interrupted(_:)`` once the cell has been cancelled.

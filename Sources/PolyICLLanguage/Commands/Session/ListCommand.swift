@@ -14,7 +14,7 @@ enum ListCommand {
             }
             guard !rows.isEmpty else {
                 let empty = kind.map { "The session holds no \($0)s." } ?? "The session holds nothing yet."
-                invocation.sink.result(MIMEBundle(plainText: empty))
+                invocation.show(MIMEBundle(plainText: empty))
                 return nil
             }
             let nameWidth = max(4, rows.map(\.0.count).max() ?? 0)
@@ -27,7 +27,7 @@ enum ListCommand {
                 html += "<tr><td style=\"text-align:left\"><code>\(HTMLText.escape(row.0))</code></td><td style=\"text-align:left\">\(row.1)</td><td style=\"text-align:left\">\(HTMLText.escape(row.2))</td></tr>"
             }
             html += "</tbody></table>"
-            invocation.sink.result(MIMEBundle(plainText: text.joined(separator: "\n"), html: html))
+            invocation.show(MIMEBundle(plainText: text.joined(separator: "\n"), html: html))
             return nil
         })
 }
