@@ -82,6 +82,8 @@ import Testing
         let name = try #require(interpreter.inspect("poly", cursor: 4))
         #expect(name.plainText == "poly: a task — stub task")
         #expect(interpreter.inspect("# nothing here", cursor: 3) == nil)
+        let named = try #require(interpreter.inspect("help train", cursor: 8))
+        #expect(named.plainText.hasPrefix("train:"))
     }
 
     @Test func isCompleteKnowsOpenBracketsAndStrings() throws {

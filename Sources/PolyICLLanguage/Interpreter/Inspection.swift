@@ -15,6 +15,10 @@ extension Interpreter {
         if statement.count >= 2, statement[0].identifier != nil, statement[1].kind == .equals { commandIndex = 2 }
         let underCursor = tokens[index]
 
+        // A command named as an argument (`help train`) explains itself.
+        if let name = underCursor.identifier, let command = registry[name], underCursor != statement[min(commandIndex, statement.count - 1)] {
+            return MIMEBundle(plainText: command.helpText)
+        }
         if commandIndex < statement.count, let name = statement[commandIndex].identifier, let command = registry[name] {
             var text = command.helpText
             if let key = underCursor.identifier, underCursor != statement[commandIndex] {
