@@ -1,0 +1,69 @@
+import PolyICLCore
+
+/// What the checker knows about names while it walks a cell: the session's names and
+/// kinds, updated statement by statement as if the earlier statements had run, so
+/// `a = task ...` followed by `train m on=a` checks in one cell.
+public struct CheckEnvironment {
+    public private(set) var kinds: [String: ObjectKind]
+    /// Names whose live session object is still the one the checker would see (not
+    /// redefined or deleted earlier in the cell), for cross-checks that read objects.
+    private var liveNames: Set<String>
+    private let session: Session
+    /// Directory that relative paths are resolved against.
+    public let workingDirectory: String
+    /// The registry's command names (for `help COMMAND`).
+    public let commandNames: [String]
+
+    init(session: Session, workingDirectory: String, commandNames: [String]) {
+        self.session = session
+        self.commandNames = commandNames
+        self.workingDirectory = workingDirectory
+        var kinds: [String: ObjectKind] = [:]
+        for name in session.names { kinds[name] = session[name]?.kind }
+        self.kinds = kinds
+        self.liveNames = Set(session.names)
+    }
+
+    /// Configurations of models made earlier in the cell (not in the session yet).
+    private var configurations: [String: ModelConfiguration] = [:]
+
+    public func kind(of name: String) -> ObjectKind? { kinds[name] }
+
+    /// The configuration of the model under `name`, when it can be known before running:
+    /// a model made earlier in the cell, or a live ``ModelObject``.
+    public func modelConfiguration(named name: String) -> ModelConfiguration? {
+        if let c = configurations[name] { return c }
+        return (liveObject(named: name) as? any ModelObject)?.configuration
+    }
+
+    /// Records what a model made earlier in the cell will look like.
+    public mutating func setModelConfiguration(_ configuration: ModelConfiguration, for name: String) {
+        configurations[name] = configuration
+    }
+
+    /// The object as it stands now, if the cell has not replaced it before this point.
+    public func liveObject(named name: String) -> (any SessionObject)? {
+        liveNames.contains(name) ? session[name] : nil
+    }
+
+    public func names(ofKinds wanted: [ObjectKind]) -> [String] {
+        kinds.filter { wanted.isEmpty || wanted.contains($0.value) }.map(\.key).sorted()
+    }
+
+    public mutating func define(_ name: String, as kind: ObjectKind) {
+        kinds[name] = kind
+        liveNames.remove(name)
+        configurations[name] = nil
+    }
+
+    public mutating func remove(_ name: String) {
+        kinds[name] = nil
+        liveNames.remove(name)
+        configurations[name] = nil
+    }
+
+    /// A path as written, resolved against the working directory when relative.
+    public func resolve(path: String) -> String {
+        path.hasPrefix("/") ? path : (workingDirectory.hasSuffix("/") ? workingDirectory : workingDirectory + "/") + path
+    }
+}

@@ -1,0 +1,37 @@
+/// `save`, `load` and `export`: files. Declared now; bound to checkpoints next round.
+enum SaveCommand {
+    static let declaration = CommandDeclaration(
+        name: "save",
+        summary: "Write a model's weights and configuration to a safetensors file.",
+        help: "Tensor names follow the PyTorch reference (`_backbone.h.0.attn.c_attn.weight`, ...).",
+        examples: ["save base \"models/base.safetensors\""],
+        positionals: [
+            Parameter("model", .objectName([.model]), required: true, help: "The model to save."),
+            Parameter("path", .path(mustExist: false, extensions: ["safetensors"]), required: true, help: "The file to write."),
+        ],
+        run: { _ in throw CommandFailure.notBound("save") })
+}
+
+enum LoadCommand {
+    static let declaration = CommandDeclaration(
+        name: "load",
+        summary: "Read a model from a safetensors file.",
+        help: "The configuration is read from the file's metadata.",
+        examples: ["base2 = load \"models/base.safetensors\""],
+        positionals: [Parameter("path", .path(mustExist: true, extensions: ["safetensors"]), required: true, help: "The file to read.")],
+        produces: .model,
+        run: { _ in throw CommandFailure.notBound("load") })
+}
+
+enum ExportCommand {
+    static let declaration = CommandDeclaration(
+        name: "export",
+        summary: "Write a result to CSV or JSON (by the file's extension), for pandas.",
+        help: "CSV has one row per context length; JSON holds the columns and the notes on how the result was made.",
+        examples: ["export ev \"ev.csv\"", "export ev \"ev.json\""],
+        positionals: [
+            Parameter("result", .objectName([.result]), required: true, help: "The result to write."),
+            Parameter("path", .path(mustExist: false, extensions: ["csv", "json"]), required: true, help: "The file to write."),
+        ],
+        run: { _ in throw CommandFailure.notBound("export") })
+}

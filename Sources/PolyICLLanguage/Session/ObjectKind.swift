@@ -1,0 +1,27 @@
+/// The kind of a named session object. A struct rather than an enum so the core-bound
+/// kinds (and later ones: adapters, soft prompts, spectra) join without touching this file.
+public struct ObjectKind: Sendable, Hashable, CustomStringConvertible {
+    public var name: String
+    /// "a" or "an", for messages like "`poly` is a task".
+    public var article: String
+
+    public init(_ name: String, article: String = "a") {
+        self.name = name
+        self.article = article
+    }
+
+    public var description: String { name }
+    /// "a task".
+    public var withArticle: String { "\(article) \(name)" }
+
+    /// A literal kept under a name: `x = 3`.
+    public static let value = ObjectKind("value")
+    /// A prompt distribution: `task chebyshev ...`.
+    public static let task = ObjectKind("task")
+    /// A transformer with its weights and training history.
+    public static let model = ObjectKind("model")
+    /// An evaluation result: tables of errors per context length.
+    public static let result = ObjectKind("result")
+
+    public static let all: [ObjectKind] = [.value, .task, .model, .result]
+}

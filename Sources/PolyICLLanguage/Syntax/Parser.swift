@@ -1,0 +1,225 @@
+/// Turns a cell's tokens into statements. Collects every syntax error with its place
+/// (one per statement: after an error the rest of that statement is skipped).
+public struct Parser {
+    public struct Output: Sendable {
+        public var statements: [Statement]
+        public var diagnostics: [Diagnostic]
+        public var lexed: Lexer.Output
+    }
+
+    private let tokens: [Token]
+    private var index = 0
+    private var diagnostics: [Diagnostic] = []
+
+    private init(tokens: [Token]) {
+        self.tokens = tokens
+    }
+
+    public static func parse(_ text: String) -> Output {
+        let lexed = Lexer.tokenize(text)
+        var parser = Parser(tokens: lexed.tokens)
+        let statements = parser.parseCell()
+        var diagnostics = parser.diagnostics
+        for bracket in lexed.openBrackets {
+            let closing = bracket.kind == .leftBracket ? "]" : ")"
+            diagnostics.append(Diagnostic(
+                .syntaxError, "`\(bracket.text)` is never closed", at: bracket.range,
+                hint: "add `\(closing)` after the last element"))
+        }
+        return Output(statements: statements, diagnostics: diagnostics, lexed: lexed)
+    }
+
+    private var current: Token { tokens[min(index, tokens.count - 1)] }
+    private func peek(_ ahead: Int) -> Token { tokens[min(index + ahead, tokens.count - 1)] }
+    private mutating func advance() { if index < tokens.count - 1 { index += 1 } }
+
+    private var atStatementEnd: Bool {
+        switch current.kind {
+        case .newline, .endOfInput: return true
+        default: return false
+        }
+    }
+
+    /// Thrown inside a statement to abandon it after recording a diagnostic.
+    private struct Abandon: Error {}
+
+    private mutating func fail(_ message: String, at range: SourceRange, hint: String? = nil) -> Abandon {
+        diagnostics.append(Diagnostic(.syntaxError, message, at: range, hint: hint))
+        return Abandon()
+    }
+
+    private mutating func parseCell() -> [Statement] {
+        var statements: [Statement] = []
+        while true {
+            while current.kind == .newline { advance() }
+            if current.kind == .endOfInput { break }
+            do {
+                statements.append(try parseStatement())
+            } catch {
+                while !atStatementEnd { advance() }
+            }
+        }
+        return statements
+    }
+
+    private mutating func parseStatement() throws -> Statement {
+        let start = current.range
+        var target: (name: String, range: SourceRange)?
+        if let name = current.identifier, peek(1).kind == .equals {
+            target = (name, current.range)
+            advance()
+            let equals = current
+            advance()
+            if atStatementEnd {
+                throw fail("nothing after `=`", at: equals.range,
+                           hint: "write a command or a value after `=`, as in `\(name) = task chebyshev degree=5` or `\(name) = 3`")
+            }
+        }
+        let body: Statement.Body
+        if let name = current.identifier, !startsValueExpression(after: name) {
+            let nameRange = current.range
+            advance()
+            var arguments: [CommandArgument] = []
+            while !atStatementEnd {
+                arguments.append(try parseArgument())
+            }
+            body = .command(CommandCall(name: name, nameRange: nameRange, arguments: arguments))
+        } else {
+            let value = try parseExpression()
+            if !atStatementEnd {
+                throw fail("unexpected `\(current.text)` after a value", at: current.range,
+                           hint: "a line holds one command, or one value to show; commands start with their name, as in `print \(value.kind.literalHint)`")
+            }
+            body = .expression(value)
+        }
+        let end = tokens[max(0, index - 1)].range
+        return Statement(target: target, body: body, range: start.union(end))
+    }
+
+    /// A leading word that is really the start of a value: `true`, `ridge(0.2)`, `a..b`.
+    private func startsValueExpression(after name: String) -> Bool {
+        if name == "true" || name == "false" { return true }
+        let next = peek(1)
+        switch next.kind {
+        case .leftParenthesis: return next.range.start == current.range.end
+        case .dotDot: return true
+        default: return false
+        }
+    }
+
+    private mutating func parseArgument() throws -> CommandArgument {
+        if let key = current.identifier, peek(1).kind == .equals {
+            let keyRange = current.range
+            advance()
+            let equals = current
+            advance()
+            if atStatementEnd {
+                throw fail("`\(key)=` has no value", at: equals.range,
+                           hint: "write the value straight after `=`, as in \(key)=10")
+            }
+            return CommandArgument(key: key, keyRange: keyRange, value: try parseExpression())
+        }
+        if current.kind == .equals {
+            throw fail("`=` needs a key before it", at: current.range,
+                       hint: "write key=value with no space before `=`, or `name = command` at the start of a line")
+        }
+        let value = try parseExpression()
+        return CommandArgument(key: nil, keyRange: value.range, value: value)
+    }
+
+    private mutating func parseExpression() throws -> Expression {
+        let lower = try parsePrimary()
+        guard current.kind == .dotDot else { return lower }
+        let dots = current
+        advance()
+        if atStatementEnd || current.kind == .comma || current.kind == .rightBracket || current.kind == .rightParenthesis {
+            throw fail("range has no upper end", at: dots.range, hint: "write both ends, as in 0..11")
+        }
+        let upper = try parsePrimary()
+        if current.kind == .dotDot {
+            throw fail("a range has two ends", at: current.range, hint: "write lower..upper, as in 5..81")
+        }
+        return Expression(.range(lower, upper), lower.range.union(upper.range))
+    }
+
+    private mutating func parsePrimary() throws -> Expression {
+        let token = current
+        switch token.kind {
+        case .integer(let value):
+            advance()
+            return Expression(.integer(value), token.range)
+        case .number(let value):
+            advance()
+            return Expression(.number(value), token.range)
+        case .string(let value):
+            advance()
+            return Expression(.string(value), token.range)
+        case .identifier(let name):
+            advance()
+            if name == "true" || name == "false" { return Expression(.boolean(name == "true"), token.range) }
+            if current.kind == .leftParenthesis, current.range.start == token.range.end {
+                return try parseCall(name: name, nameToken: token)
+            }
+            return Expression(.name(name), token.range)
+        case .leftBracket:
+            advance()
+            var elements: [Expression] = []
+            while current.kind != .rightBracket {
+                if current.kind == .endOfInput {
+                    // The lexer's open-bracket list reports this one once.
+                    throw Abandon()
+                }
+                elements.append(try parseExpression())
+                if current.kind == .comma {
+                    advance()
+                } else if current.kind != .rightBracket {
+                    if current.kind == .endOfInput { throw Abandon() }
+                    throw fail("expected `,` or `]` in the list, found `\(current.text)`", at: current.range,
+                               hint: "separate list elements with commas, as in [lstsq, ridge(0.2), zero]")
+                }
+            }
+            let close = current
+            advance()
+            return Expression(.list(elements), token.range.union(close.range))
+        case .invalid(let message):
+            throw fail(message, at: token.range)
+        case .leftParenthesis:
+            throw fail("parentheses only follow a name, as in ridge(0.2)", at: token.range,
+                       hint: "remove the space between the name and `(`, or the parentheses")
+        case .newline, .endOfInput:
+            throw fail("expected a value here", at: token.range, hint: "values are numbers, \"strings\", names, a..b, [lists] or calls like ridge(0.2)")
+        default:
+            throw fail("expected a value, found `\(token.text)`", at: token.range,
+                       hint: "values are numbers, \"strings\", names, a..b, [lists] or calls like ridge(0.2)")
+        }
+    }
+
+    private mutating func parseCall(name: String, nameToken: Token) throws -> Expression {
+        advance()  // (
+        var arguments: [Expression] = []
+        while current.kind != .rightParenthesis {
+            if current.kind == .endOfInput { throw Abandon() }
+            arguments.append(try parseExpression())
+            if current.kind == .comma {
+                advance()
+            } else if current.kind != .rightParenthesis {
+                if current.kind == .endOfInput { throw Abandon() }
+                throw fail("expected `,` or `)` in the arguments of \(name), found `\(current.text)`", at: current.range,
+                           hint: "write \(name)(value) or \(name)(value, value)")
+            }
+        }
+        let close = current
+        advance()
+        return Expression(.call(name: name, arguments: arguments), nameToken.range.union(close.range))
+    }
+}
+
+extension Expression.Kind {
+    /// A short rendering used in hints.
+    var literalHint: String {
+        switch self {
+        case .string(let s): return "\"\(s)\""
+        default: return "\"text\""
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Testing
+@testable import PolyICLLanguage
+
+@Suite struct RegistryTests {
+    @Test func everyExampleChecksAsWritten() throws {
+        let interpreter = try fixtureInterpreter()
+        for command in interpreter.registry.commands {
+            #expect(!command.examples.isEmpty, "\(command.name) has no example")
+            for example in command.examples {
+                #expect(interpreter.diagnostics(for: example).isEmpty, "\(example): \(interpreter.diagnostics(for: example).map(\.message))")
+            }
+        }
+    }
+
+    @Test func helpNamesEveryKeyWithItsTypeAndDefault() {
+        for command in CommandRegistry.standard.commands {
+            let help = command.helpText
+            #expect(help.hasPrefix("\(command.name): \(command.summary)"))
+            for form in command.forms {
+                for p in form.allParameters {
+                    #expect(help.contains(p.name), "\(command.name) help lacks \(p.name)")
+                    #expect(help.contains(p.type.phrase.capitalizedFirst), "\(command.name) help lacks the type of \(p.name)")
+                    if let d = p.defaultValue { #expect(help.contains("Default \(d.compactDescription)."), "\(command.name).\(p.name)") }
+                }
+            }
+        }
+        let train = CommandRegistry.standard["train"]?.helpText ?? ""
+        #expect(train.split(separator: "\n").contains {
+            $0.hasPrefix("  lr= ") && $0.hasSuffix(" Learning rate (the paper used 5e-5, Garg 1e-4). A number > 0. Default 0.0001.")
+        })
+    }
+
+    @Test func markdownReferenceHasEveryCommand() {
+        let markdown = LanguageReference.markdown(.standard)
+        for command in CommandRegistry.standard.commands {
+            #expect(markdown.contains("| `\(command.name)` | \(command.summary) |"))
+            #expect(markdown.contains("### `\(command.name)`"))
+        }
+    }
+
+    @Test func coreBoundCommandsSayTheyAreNotBoundYet() throws {
+        let cells = [
+            "t = task chebyshev degree=5", "m = model preset=tiny", "train base on=poly steps=10",
+            "e = eval base on=poly", "plot ev", "table ev", "show poly", "save base \"b.safetensors\"",
+            "b = load \"models/base.safetensors\"", "export ev \"ev.csv\"",
+        ]
+        for cell in cells {
+            let interpreter = try fixtureInterpreter()
+            let error = interpreter.run(cell).0.error
+            #expect(error?.name == "NotBound", "\(cell)")
+            #expect(error?.message.hasSuffix("is not bound to the training core yet") == true)
+        }
+    }
+
+    @Test func aLaterDeclarationReplacesAnEarlierOne() throws {
+        let bound = CommandDeclaration(name: "plot", summary: "bound", help: "", examples: ["plot ev"],
+                                       positionals: [Parameter("object", .objectName([.result]), required: true, help: "x")],
+                                       run: { invocation in
+                                           invocation.sink.stream(.stdout, "plotted \(invocation.arguments.objectName("object") ?? "")\n")
+                                           return nil
+                                       })
+        let registry = CommandRegistry.standard.adding([bound])
+        #expect(registry.commands.count == CommandRegistry.standard.commands.count)
+        let interpreter = Interpreter(registry: registry, session: try fixtureInterpreter().session)
+        #expect(interpreter.run("plot ev") == (.ok, [.stream(.stdout, "plotted ev\n")]))
+    }
+
+    @Test func editDistanceAgainstHandComputedValues() {
+        #expect(Suggestions.editDistance("kitten", "sitting") == 3)
+        #expect(Suggestions.editDistance("", "abc") == 3)
+        #expect(Suggestions.editDistance("stepz", "steps") == 1)
+        #expect(Suggestions.editDistance("Flaw", "lawn") == 2)
+        #expect(Suggestions.closest(to: "lr", among: ["lr", "layers", "clip"]) == ["lr"])
+        #expect(Suggestions.didYouMean("zzzz", among: ["print", "train"]) == nil)
+    }
+}
