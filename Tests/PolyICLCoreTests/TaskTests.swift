@@ -197,6 +197,26 @@ import Testing
         #expect(throws: Never.self) { try source.check(count: 6, points: 4) }
     }
 
+    @Test func writtenBatchesReadBackExactly() throws {
+        let directory = try DataTestSupport.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var batch = PromptBatch(count: 5, points: 7, inputDimension: 3)
+        var generator = RandomGenerator(seed: 4)
+        try LinearRegressionTask(dimension: 3, noiseVariance: 0.5).fill(&batch, using: &generator)
+        let xsFile = directory.appendingPathComponent("xs.npy"), ysFile = directory.appendingPathComponent("ys.npy")
+        try FilePrompts.write(batch, xsFile: xsFile, ysFile: ysFile)
+        let source = try FilePrompts(xsFile: xsFile, ysFile: ysFile)
+        var back = PromptBatch(count: 5, points: 7, inputDimension: 3)
+        source.fill(&back, using: &generator)
+        #expect(back == batch)
+        let output = try DataTestSupport.runPython("""
+            import numpy as np
+            xs, ys = np.load('xs.npy'), np.load('ys.npy')
+            print(xs.shape, ys.shape, xs.dtype, ys.dtype)
+            """, in: directory)
+        #expect(output.contains("(5, 7, 3) (5, 7) float32 float32"))
+    }
+
     @Test func readsNumPyFiles() throws {
         let directory = try DataTestSupport.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -115,3 +115,14 @@ extension FilePrompts {
         for slot in 0..<batch.count { copy(prompt: first + slot, into: slot, of: &batch) }
     }
 }
+
+extension FilePrompts {
+    /// Writes a batch as float32 `xs.npy` ([count, points], or [count, points, dims] when
+    /// x is wider than 1) and `ys.npy` ([count, points]), atomically: prompts that
+    /// ``FilePrompts`` reads back exactly, for reproducible experiments and for references.
+    public static func write(_ batch: PromptBatch, xsFile: URL, ysFile: URL) throws {
+        let xShape = batch.inputDimension == 1 ? [batch.count, batch.points] : [batch.count, batch.points, batch.inputDimension]
+        try NumpyFile.write(NumpyArray(shape: xShape, floats: batch.xs), to: xsFile)
+        try NumpyFile.write(NumpyArray(shape: [batch.count, batch.points], floats: batch.ys), to: ysFile)
+    }
+}
