@@ -105,6 +105,21 @@ import Testing
         badVersion[6] = 9
         let versionError = try #require(throws: FileFormatError.self) { try NumpyFile.decode(badVersion, file: "v.npy") }
         #expect(versionError.problem.contains("9.0"))
+        // Random damage to the header or data: an array or a FileFormatError, never a crash.
+        var generator = RandomGenerator(seed: 12)
+        for _ in 0..<3000 {
+            var damaged = good
+            for _ in 0..<(1 + generator.nextInt(below: 3)) {
+                damaged[generator.nextInt(below: 90)] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            do { _ = try NumpyFile.decode(damaged, file: "d.npy") } catch let error as FileFormatError { #expect(error.file == "d.npy") }
+        }
+        // A shape whose byte count overflows Int is an error, not a crash.
+        var hugeShape = Array(try NumpyFile.encode(NumpyArray(shape: [1, 1], values: [0]), file: "x"))
+        let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952, 2), }"
+        hugeShape.replaceSubrange(10..<(10 + header.utf8.count), with: Array(header.utf8))
+        let hugeError = try #require(throws: FileFormatError.self) { try NumpyFile.decode(hugeShape, file: "h.npy") }
+        #expect(hugeError.problem.contains("truncated"))
         let missing = URL(fileURLWithPath: "/nonexistent/xs.npy")
         let missingError = try #require(throws: FileFormatError.self) { try NumpyFile.read(missing) }
         #expect(missingError.file == missing.path)

@@ -100,8 +100,9 @@ public enum NumpyFile {
         let width = element == .float32 ? 4 : 8
         let dataStart = headerStart + headerLength
         let available = bytes.count - dataStart
-        guard available >= count * width else {
-            throw fail("truncated: shape \(shapeText) of \(element) needs \(count * width) data bytes, the file has \(available)")
+        let (needed, tooLarge) = count.multipliedReportingOverflow(by: width)
+        guard !tooLarge, available >= needed else {
+            throw fail("truncated: shape \(shapeText) of \(element) needs \(tooLarge ? "more than \(Int.max)" : "\(needed)") data bytes, the file has \(available)")
         }
         var values = [Double](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
