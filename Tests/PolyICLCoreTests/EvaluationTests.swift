@@ -135,6 +135,15 @@ import Testing
         }
     }
 
+    @Test func standardBaselinesFollowThePaper() throws {
+        let chebyshev = EvaluationPredictor.standardBaselines(for: try ChebyshevTask(degrees: 0...11))
+        #expect(chebyshev.map(\.name) == ["least squares", "ridge 0.2", "zero"])
+        #expect(chebyshev.map(\.baseline) == [.chebyshevLeastSquares(degree: 11, ridge: 0), .chebyshevLeastSquares(degree: 11, ridge: 0.2), .zero])
+        let noisy = EvaluationPredictor.standardBaselines(for: try LinearRegressionTask(dimension: 5, noiseVariance: 0.25))
+        #expect(noisy.map(\.baseline) == [.linearLeastSquares(ridge: 0), .linearLeastSquares(ridge: 0.25), .zero])
+        #expect(EvaluationPredictor.standardBaselines(for: try LinearRegressionTask(dimension: 5)).count == 2)
+    }
+
     @Test func filePromptsAreEvaluatedInFileOrder() throws {
         let ys = (0..<(6 * 3)).map { Double($0 % 5) - 1.5 }
         let source = try FilePrompts(xs: NumpyArray(shape: [6, 3], values: [Double](repeating: 0.5, count: 18)), ys: NumpyArray(shape: [6, 3], values: ys))
