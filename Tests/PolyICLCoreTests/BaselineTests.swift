@@ -12,6 +12,14 @@ import Testing
         var generator = RandomGenerator(seed: 2024)
         var chebyshev = PromptBatch(count: 40, points: 15)
         try ChebyshevTask(degrees: 0...6, noiseVariance: 0.1).fill(&chebyshev, using: &generator)
+        // Prompt 0 has only three distinct x: rank-deficient even with many points, which
+        // least squares must answer with the minimum-norm solution, as numpy does.
+        for i in 0..<15 { chebyshev.xs[i] = [-0.7, 0.1, 0.6][i % 3] }
+        // The paper's evaluation shape: degree up to 11, 31 points (ill-conditioned fits near 12 points).
+        var paper = PromptBatch(count: 60, points: 31)
+        try ChebyshevTask(degrees: 0...11).fill(&paper, using: &generator)
+        try NumpyFile.write(NumpyArray(shape: [60, 31], floats: paper.xs), to: directory.appendingPathComponent("paper_xs.npy"))
+        try NumpyFile.write(NumpyArray(shape: [60, 31], floats: paper.ys), to: directory.appendingPathComponent("paper_ys.npy"))
         var linear = PromptBatch(count: 30, points: 12, inputDimension: 4)
         try LinearRegressionTask(dimension: 4, noiseVariance: 0.2).fill(&linear, using: &generator)
         try NumpyFile.write(NumpyArray(shape: [40, 15], floats: chebyshev.xs), to: directory.appendingPathComponent("cheb_xs.npy"))
@@ -43,6 +51,10 @@ import Testing
             for degree, lam in [(6, 0.0), (6, 0.2), (3, 0.0), (0, 0.5)]:
                 features = C.chebvander(xs, degree)
                 np.save('cheb_%d_%g.npy' % (degree, lam), predictions(features, ys, lam))
+            pxs = np.load('paper_xs.npy').astype(np.float64)
+            pys = np.load('paper_ys.npy').astype(np.float64)
+            for lam in [0.0, 0.2]:
+                np.save('paper_%g.npy' % lam, predictions(C.chebvander(pxs, 11), pys, lam))
             lxs = np.load('lin_xs.npy').astype(np.float64)
             lys = np.load('lin_ys.npy').astype(np.float64)
             for lam in [0.0, 0.5]:
@@ -61,6 +73,8 @@ import Testing
         try compare(.chebyshevLeastSquares(degree: 6, ridge: 0.2), chebyshev, "cheb_6_0.2.npy")
         try compare(.chebyshevLeastSquares(degree: 3, ridge: 0), chebyshev, "cheb_3_0.npy")
         try compare(.chebyshevLeastSquares(degree: 0, ridge: 0.5), chebyshev, "cheb_0_0.5.npy")
+        try compare(.chebyshevLeastSquares(degree: 11, ridge: 0), paper, "paper_0.npy")
+        try compare(.chebyshevLeastSquares(degree: 11, ridge: 0.2), paper, "paper_0.2.npy")
         try compare(.linearLeastSquares(ridge: 0), linear, "lin_0.npy")
         try compare(.linearLeastSquares(ridge: 0.5), linear, "lin_0.5.npy")
     }

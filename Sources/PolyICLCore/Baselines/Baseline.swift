@@ -41,6 +41,8 @@ public enum Baseline: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Predictions [count, points] for every point of every prompt of `batch`.
+    /// Each least-squares problem is solved as numpy.linalg.lstsq solves it (see
+    /// `LeastSquaresSolver` for when the faster QR path gives the same answer).
     /// Prompts are solved in parallel on `threads` threads (default: all cores).
     public func predictions(for batch: PromptBatch, threads: Int? = nil) throws -> [Double] {
         try check(inputDimension: batch.inputDimension)
