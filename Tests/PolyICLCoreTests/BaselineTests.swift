@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PolyICLCore
+import PolyICLCore
 
 @Suite struct BaselineTests {
     /// Every baseline's prediction at every position equals NumPy's `lstsq` on the same

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PolyICLCore
+import PolyICLCore
 
 @Suite struct CheckpointTests {
     func randomCheckpoint(_ configuration: ModelConfiguration, seed: UInt64) -> Checkpoint {
@@ -134,7 +134,7 @@ import Testing
         try CheckpointFile.save(first, to: url)
         struct Interrupted: Error {}
         #expect(throws: Interrupted.self) {
-            try CheckpointFile.save(randomCheckpoint(configuration, seed: 4), to: url, beforeRename: { throw Interrupted() })
+            try CheckpointFile.save(randomCheckpoint(configuration, seed: 4), to: url, beforeReplacing: { throw Interrupted() })
         }
         #expect(try CheckpointFile.load(url) == first)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["model.safetensors"])

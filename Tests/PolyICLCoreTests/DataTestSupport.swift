@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PolyICLCore
+import PolyICLCore
 
 /// Runs reference scripts with the project's Python (POLYICL_PYTHON, else the package's
 /// .venv/bin/python) and gives tests scratch directories.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PolyICLCore
+import PolyICLCore
 
 @Suite struct ErrorStatisticsTests {
     /// Mean, median and the bootstrap interval against NumPy given the same resample

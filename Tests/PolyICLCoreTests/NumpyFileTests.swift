@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PolyICLCore
+import PolyICLCore
 
 @Suite struct NumpyFileTests {
     @Test func readsFilesWrittenByNumPy() throws {

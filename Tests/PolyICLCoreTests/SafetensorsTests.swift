@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PolyICLCore
+import PolyICLCore
 
 /// A minimal safetensors writer and reader in NumPy alone, following the format's
 /// documentation (not our code): the independent reference for these tests.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PolyICLCore
+import PolyICLCore
 
 @Suite struct TaskTests {
     @Test func chebyshevRecurrenceMatchesClosedForms() {
@@ -127,6 +127,7 @@ import Testing
 
     @Test func badSettingsSayWhatIsWrong() {
         #expect(throws: TaskError.self) { try ChebyshevTask(degrees: -1...3) }
+        #expect(throws: TaskError.self) { try ChebyshevTask(degrees: 0...1_000_000_000) }
         let fixed = #expect(throws: TaskError.self) { try ChebyshevTask(degrees: 2...5, fixedCoefficients: 4) }
         #expect(fixed?.description.contains("0...3") == true)
         #expect(throws: TaskError.self) { try ChebyshevTask(degrees: 0...3, noiseVariance: -1) }

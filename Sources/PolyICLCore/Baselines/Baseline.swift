@@ -30,7 +30,9 @@ public enum Baseline: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .zero: return
         case .chebyshevLeastSquares(let degree, let ridge):
-            guard degree >= 0 else { throw TaskError(setting: "baseline degree", value: "\(degree)", expected: "a degree >= 0") }
+            guard degree >= 0, degree <= ChebyshevTask.maximumDegree else {
+                throw TaskError(setting: "baseline degree", value: "\(degree)", expected: "a degree in 0...\(ChebyshevTask.maximumDegree)")
+            }
             guard ridge >= 0, ridge.isFinite else { throw TaskError(setting: "ridge", value: "\(ridge)", expected: "a finite lambda >= 0") }
             guard inputDimension == 1 else {
                 throw TaskError(setting: "baseline", value: description, expected: "prompts with scalar x (these have \(inputDimension) dimensions); use least squares on x instead")

@@ -37,9 +37,11 @@ public enum CheckpointFile {
         try Safetensors.write(contents(of: checkpoint, file: url.path), to: url)
     }
 
-    /// `save` with a hook between writing the temporary file and renaming it (tests).
-    static func save(_ checkpoint: Checkpoint, to url: URL, beforeRename: @escaping () throws -> Void) throws {
-        try Safetensors.write(contents(of: checkpoint, file: url.path), to: url, beforeRename: beforeRename)
+    /// `save` with a hook that runs once the new file is completely written and flushed,
+    /// just before it replaces the old one; an error thrown there abandons the save and
+    /// leaves the old file as it was (tests use it to simulate an interrupted save).
+    public static func save(_ checkpoint: Checkpoint, to url: URL, beforeReplacing: () throws -> Void) throws {
+        try Safetensors.write(contents(of: checkpoint, file: url.path), to: url, beforeRename: beforeReplacing)
     }
 
     /// The safetensors contents of a checkpoint; `file` names it in errors.

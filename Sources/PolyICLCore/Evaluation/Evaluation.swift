@@ -88,6 +88,10 @@ public enum Evaluation {
         let points = settings.points, samples = settings.samples
         guard points >= 1 else { throw EvaluationError.invalidSetting("points=\(points) is not valid: expected at least 1") }
         guard samples >= 1 else { throw EvaluationError.invalidSetting("samples=\(samples) is not valid: expected at least 1") }
+        // Per-prompt errors are kept for the bootstrap: 8 bytes per prompt, point and predictor.
+        guard samples.multipliedReportingOverflow(by: points).partialValue <= 100_000_000, samples <= 100_000_000, points <= 100_000 else {
+            throw EvaluationError.invalidSetting("samples=\(samples) x points=\(points) is too large: expected at most 100,000,000 prompt-points")
+        }
         guard settings.chunkSize >= 1 else { throw EvaluationError.invalidSetting("chunk size \(settings.chunkSize) is not valid: expected at least 1") }
         guard settings.resamples >= 1 else { throw EvaluationError.invalidSetting("resamples=\(settings.resamples) is not valid: expected at least 1") }
         guard !predictors.isEmpty else { throw EvaluationError.invalidSetting("no predictors: name a model or a baseline to evaluate") }

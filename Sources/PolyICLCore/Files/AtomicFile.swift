@@ -40,7 +40,7 @@ enum AtomicFile {
 
     /// Writes `bytes` to `url` atomically. `beforeRename` runs after the temporary file is
     /// complete and before the rename; tests use it to simulate a save interrupted there.
-    static func write(_ bytes: [UInt8], to url: URL, beforeRename: (() throws -> Void)? = nil) throws {
+    static func write(_ bytes: [UInt8], to url: URL, beforeRename: () throws -> Void = {}) throws {
         let path = url.path
         let directory = url.deletingLastPathComponent().path
         let temporaryPath = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -68,7 +68,7 @@ enum AtomicFile {
             throw error
         }
         close(descriptor)
-        try beforeRename?()
+        try beforeRename()
         if rename(temporaryPath, path) != 0 {
             throw FileFormatError(file: path, problem: "cannot rename the temporary file into place: \(errnoText())")
         }

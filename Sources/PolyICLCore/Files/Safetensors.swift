@@ -89,12 +89,12 @@ public enum Safetensors {
     }
 
     public static func write(_ contents: SafetensorsFile, to url: URL) throws {
-        try write(contents, to: url, beforeRename: nil)
+        try write(contents, to: url, beforeRename: {})
     }
 
     /// `beforeRename` runs once the temporary file is complete; tests use it to simulate
     /// an interrupted save.
-    static func write(_ contents: SafetensorsFile, to url: URL, beforeRename: (() throws -> Void)?) throws {
+    static func write(_ contents: SafetensorsFile, to url: URL, beforeRename: () throws -> Void) throws {
         try AtomicFile.write(encode(contents, file: url.path), to: url, beforeRename: beforeRename)
     }
 

@@ -20,13 +20,16 @@ public struct ChebyshevTask: PromptSource, CustomStringConvertible, Equatable {
 
     public var inputDimension: Int { 1 }
 
+    /// Far beyond any experiment; keeps a mistyped degree from exhausting memory.
+    public static let maximumDegree = 1000
+
     /// Throws a ``TaskError`` naming the first setting that is out of range.
     public init(
         degrees: ClosedRange<Int>, fixedCoefficients: Int = 0, noiseVariance: Double = 0,
         clampThreshold: Double? = nil, xLower: Double = -1, xUpper: Double = 1
     ) throws {
-        guard degrees.lowerBound >= 0 else {
-            throw TaskError(setting: "degree", value: "\(degrees.lowerBound)...\(degrees.upperBound)", expected: "degrees >= 0")
+        guard degrees.lowerBound >= 0, degrees.upperBound <= Self.maximumDegree else {
+            throw TaskError(setting: "degree", value: "\(degrees.lowerBound)...\(degrees.upperBound)", expected: "degrees in 0...\(Self.maximumDegree)")
         }
         guard fixedCoefficients >= 0, fixedCoefficients <= degrees.lowerBound + 1 else {
             throw TaskError(setting: "fixed coefficients", value: "\(fixedCoefficients)",

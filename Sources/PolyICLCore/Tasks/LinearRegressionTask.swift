@@ -23,7 +23,7 @@ public struct LinearRegressionTask: PromptSource, CustomStringConvertible, Equat
         dimension: Int, noiseVariance: Double = 0,
         xShift: Double = 0, xScale: Double = 1, wShift: Double = 0, wScale: Double = 1
     ) throws {
-        guard dimension >= 1 else { throw TaskError(setting: "dimension", value: "\(dimension)", expected: "at least 1") }
+        guard dimension >= 1, dimension <= 100_000 else { throw TaskError(setting: "dimension", value: "\(dimension)", expected: "1...100000") }
         guard noiseVariance >= 0, noiseVariance.isFinite else {
             throw TaskError(setting: "noise variance", value: "\(noiseVariance)", expected: "a finite number >= 0")
         }
