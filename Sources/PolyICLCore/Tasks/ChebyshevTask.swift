@@ -3,6 +3,8 @@
 /// c_0 ... c_{k-1} fixed to 1 (k = `fixedCoefficients`), the others N(0, 1);
 /// x ~ U(xLower, xUpper); y = p(x) + N(0, noiseVariance), then min(y, clampThreshold).
 ///
+/// Settings are checked once, in `init`, and cannot change afterwards.
+///
 /// Order of random draws, per prompt, prompts in batch order (this is what makes the same
 /// seed give the same prompts bit for bit):
 /// 1. the degree, `nextInt(below: degrees.count)` (no draw when the range has one value);
@@ -11,12 +13,12 @@
 /// 4. if `noiseVariance > 0`, one `nextNormal()` for each point, in order.
 /// p is evaluated in Float64 at the Float32-rounded x the model sees.
 public struct ChebyshevTask: PromptSource, CustomStringConvertible, Equatable {
-    public var degrees: ClosedRange<Int>
-    public var fixedCoefficients: Int
-    public var noiseVariance: Double
-    public var clampThreshold: Double?
-    public var xLower: Double
-    public var xUpper: Double
+    public private(set) var degrees: ClosedRange<Int>
+    public private(set) var fixedCoefficients: Int
+    public private(set) var noiseVariance: Double
+    public private(set) var clampThreshold: Double?
+    public private(set) var xLower: Double
+    public private(set) var xUpper: Double
 
     public var inputDimension: Int { 1 }
 

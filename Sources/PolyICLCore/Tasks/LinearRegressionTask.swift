@@ -2,6 +2,8 @@
 /// scales for out-of-distribution prompts): w ~ N(wShift, wScale^2 I),
 /// x ~ N(xShift, xScale^2 I), y = w.x + N(0, noiseVariance).
 ///
+/// Settings are checked once, in `init`, and cannot change afterwards.
+///
 /// The batch holds x of width d and a scalar y; the model zero-pads y to width d.
 /// Order of random draws, per prompt, prompts in batch order:
 /// 1. d `nextNormal()` for w, in order;
@@ -9,12 +11,12 @@
 /// 3. if `noiseVariance > 0`, one `nextNormal()` for each point, in order.
 /// w.x is computed in Float64 from the Float32-rounded x the model sees.
 public struct LinearRegressionTask: PromptSource, CustomStringConvertible, Equatable {
-    public var dimension: Int
-    public var noiseVariance: Double
-    public var xShift: Double
-    public var xScale: Double
-    public var wShift: Double
-    public var wScale: Double
+    public private(set) var dimension: Int
+    public private(set) var noiseVariance: Double
+    public private(set) var xShift: Double
+    public private(set) var xScale: Double
+    public private(set) var wShift: Double
+    public private(set) var wScale: Double
 
     public var inputDimension: Int { dimension }
 
