@@ -22,4 +22,6 @@ void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const i
             double *w, double *work, const int *lwork, int *info);
 void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
             double *b, const int *ldb, int *info);
+void dtrcon_(const char *norm, const char *uplo, const char *diag, const int *n, const double *a,
+             const int *lda, double *rcond, double *work, int *iwork, int *info);
 #endif
