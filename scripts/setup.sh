@@ -18,16 +18,23 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 venv=.venv
-python_packages=(numpy pytest jupyter_client jupyter-kernel-test nbclient nbformat)
+python_packages=(numpy pytest jupyter_client jupyter-kernel-test nbclient nbformat ipykernel)
 if [ ! -x "$venv/bin/python" ]; then
   echo "setup: creating $venv" >&2
   python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c "import numpy, pytest, jupyter_client, jupyter_kernel_test, nbclient, nbformat" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import numpy, pytest, jupyter_client, jupyter_kernel_test, nbclient, nbformat, ipykernel" 2>/dev/null; then
   echo "setup: installing ${python_packages[*]} into $venv" >&2
   "$venv/bin/pip" install -q --disable-pip-version-check "${python_packages[@]}"
 fi
 
+source scripts/env.sh
 echo "setup: building polyicl (release)" >&2
-swift build -c release 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
-test -x .build/release/polyicl
+build_log=$(mktemp)
+if ! swift build "${SWIFT_BUILD_FLAGS[@]}" >"$build_log" 2>&1; then
+  grep -vE '^\[[0-9]+/[0-9]+\]' "$build_log" >&2
+  echo "setup: the build failed (full log: $build_log)" >&2
+  exit 1
+fi
+grep -E 'warning:|Build complete' "$build_log" >&2 || true
+rm -f "$build_log"

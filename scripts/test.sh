@@ -7,7 +7,7 @@ bash scripts/setup.sh
 source scripts/env.sh
 
 echo "== swift test (release)" >&2
-swift test -c release 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]|^◇|^↳' 
+swift test "${SWIFT_BUILD_FLAGS[@]}" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]|^◇|^↳' 
 
 if compgen -G "tests/test_*.py" >/dev/null; then
   echo "== pytest" >&2
