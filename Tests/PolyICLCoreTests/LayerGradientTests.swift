@@ -72,7 +72,7 @@ import Testing
         var worst: Double = 0
         var x: Float = -10
         while x <= 10 {
-            let v = VectorMath.tanh(VectorMath.Vector(repeating: x))[0]
+            let v = RationalTanh.value(x)
             worst = max(worst, abs(Double(v) - _tanhReference(Double(x))))
             x += 0.001_7
         }
@@ -106,7 +106,7 @@ import Testing
         let ones = [Float](repeating: 1, count: rows)
         Conv1D.backward(inputGradient: &dInput, weightGradient: &dWeight, biasGradient: &dBias,
                         outputGradient: weights, input: input, weight: weight, ones: ones,
-                        rows: rows, inputWidth: inputWidth, outputWidth: outputWidth)
+                        rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
         expectGradientsClose(dInput, finiteDifferenceGradient(of: { loss($0, weight, bias) }, at: input, indices: Array(input.indices)), "dInput")
         expectGradientsClose(dWeight, finiteDifferenceGradient(of: { loss(input, $0, bias) }, at: weight, indices: Array(weight.indices)), "dWeight")
         expectGradientsClose(dBias, finiteDifferenceGradient(of: { loss(input, weight, $0) }, at: bias, indices: Array(bias.indices)), "dBias")

@@ -5,14 +5,14 @@ import Dispatch
 import Glibc
 #endif
 
-/// Splits elementwise and attention work across the machine's cores and keeps OpenBLAS's
-/// own thread count equal to ours, so both kinds of work use the same cores.
+/// Splits elementwise, attention and GEMM work across the machine's cores. OpenBLAS itself
+/// runs single-threaded inside each worker (see `ParallelGemm`).
 ///
 /// Work is cut into `threads` fixed, contiguous chunks that depend only on the item count and
 /// the thread count, never on timing: reductions done per chunk and then combined in chunk
 /// order give the same bits on every run with the same thread count.
 public struct ParallelExecutor: Sendable {
-    /// Number of workers (and OpenBLAS threads).
+    /// Number of workers.
     public let threads: Int
 
     /// The number of cores this process may run on.
@@ -30,9 +30,10 @@ public struct ParallelExecutor: Sendable {
         self.threads = max(1, threads ?? Self.availableCores)
     }
 
-    /// Sets OpenBLAS to this executor's thread count (cheap; call before a batch of GEMMs).
+    /// Keeps OpenBLAS at one thread: every GEMM is split across our workers instead
+    /// (cheap when already set; called before each pass).
     public func configureBLAS() {
-        if openblas_get_num_threads() != Int32(threads) { openblas_set_num_threads(Int32(threads)) }
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
     }
 
     /// Runs `body(range, worker)` over `count` items cut into at most `threads` contiguous

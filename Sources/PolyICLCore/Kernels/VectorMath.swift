@@ -34,20 +34,23 @@ enum VectorMath {
     static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = Vector()
         var i = 0
-        while i + lanes <= n { acc.addProduct(load(x + i), load(y + i)); i += lanes }
+        while i + lanes <= n { acc += load(x + i) * load(y + i); i += lanes }  // addProduct calls fmaf per lane
         var s = acc.sum()
         while i < n { s += x[i] * y[i]; i += 1 }
         return s
     }
+}
 
-    /// tanh for float lanes: the rational minimax approximation Eigen uses (|error| about
-    /// 1 ulp in float after clamping to +-7.9988, where tanh is 1 to float precision).
+/// tanh as the rational minimax approximation Eigen uses (about 1 ulp in float after
+/// clamping to +-7.9988, where tanh is 1 to float precision), in scalar form built only
+/// from selects, multiplies, adds and one divide, so loops over it vectorise.
+enum RationalTanh {
     @inline(__always)
-    static func tanh(_ input: Vector) -> Vector {
+    static func value(_ input: Float) -> Float {
         let limit: Float = 7.998_811_721_801_757_8
-        let x = input.clamped(lowerBound: Vector(repeating: -limit), upperBound: Vector(repeating: limit))
+        let x = input > limit ? limit : (input < -limit ? -limit : input)
         let x2 = x * x
-        var p = Vector(repeating: -2.760_768_477_423_55e-16)
+        var p: Float = -2.760_768_477_423_55e-16
         p = p * x2 + 2.000_187_904_824_77e-13
         p = p * x2 + -8.604_671_522_137_35e-11
         p = p * x2 + 5.122_297_090_371_14e-08
@@ -55,12 +58,11 @@ enum VectorMath {
         p = p * x2 + 6.372_619_288_754_36e-04
         p = p * x2 + 4.893_524_558_917_86e-03
         p = p * x
-        var q = Vector(repeating: 1.198_258_394_667_02e-06)
+        var q: Float = 1.198_258_394_667_02e-06
         q = q * x2 + 1.185_347_056_866_54e-04
         q = q * x2 + 2.268_434_632_439_00e-03
         q = q * x2 + 4.893_525_185_543_85e-03
-        let result = p / q
         // Below 4e-4, tanh(x) = x to float precision and the quotient loses accuracy.
-        return result.replacing(with: input, where: x2 .< Vector(repeating: 1.6e-7))
+        return x2 < 1.6e-7 ? input : p / q
     }
 }

@@ -31,7 +31,7 @@ final class ActivationWorkspace {
 
     /// Gradient buffers of the backward pass, shared by all layers (llm.c style).
     struct Gradients {
-        let residual, normalized, qkv, attention, fc, predictions: FloatBuffer
+        let residual, normalized, qkv, attention, fc, fcGelu, predictions: FloatBuffer
         let attentionScratch, normPartials, ones: FloatBuffer
 
         init(rows: Int, width C: Int, positions: Int, threads: Int) {
@@ -40,6 +40,7 @@ final class ActivationWorkspace {
             qkv = FloatBuffer(count: rows * 3 * C)
             attention = FloatBuffer(count: rows * C)
             fc = FloatBuffer(count: rows * 4 * C)
+            fcGelu = FloatBuffer(count: rows * 4 * C)
             predictions = FloatBuffer(count: rows)
             attentionScratch = FloatBuffer(count: threads * positions * positions)
             normPartials = FloatBuffer(count: threads * 2 * C)

@@ -23,11 +23,10 @@ enum Conv1D {
                 }
             }
         }
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans,
-            Int32(rows), Int32(outputWidth), Int32(inputWidth),
-            1, input, Int32(inputWidth), weight, Int32(outputWidth),
-            1, output, Int32(outputWidth))
+        ParallelGemm.multiply(
+            transposeA: false, transposeB: false, m: rows, n: outputWidth, k: inputWidth,
+            alpha: 1, a: input, lda: inputWidth, b: weight, ldb: outputWidth,
+            beta: 1, c: output, ldc: outputWidth, executor: executor)
     }
 
     /// Gradients of `forward`. `inputGradient` is overwritten (nil: not needed);
@@ -38,23 +37,21 @@ enum Conv1D {
         weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
         outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         ones: UnsafePointer<Float>,
-        rows: Int, inputWidth: Int, outputWidth: Int
+        rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
     ) {
         if let inputGradient {
             // dInput[rows, in] = dOutput[rows, out] * weight[in, out]^T
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasTrans,
-                Int32(rows), Int32(inputWidth), Int32(outputWidth),
-                1, outputGradient, Int32(outputWidth), weight, Int32(outputWidth),
-                0, inputGradient, Int32(inputWidth))
+            ParallelGemm.multiply(
+                transposeA: false, transposeB: true, m: rows, n: inputWidth, k: outputWidth,
+                alpha: 1, a: outputGradient, lda: outputWidth, b: weight, ldb: outputWidth,
+                beta: 0, c: inputGradient, ldc: inputWidth, executor: executor)
         }
         if let weightGradient {
             // dWeight[in, out] += input[rows, in]^T * dOutput[rows, out]
-            cblas_sgemm(
-                CblasRowMajor, CblasTrans, CblasNoTrans,
-                Int32(inputWidth), Int32(outputWidth), Int32(rows),
-                1, input, Int32(inputWidth), outputGradient, Int32(outputWidth),
-                1, weightGradient, Int32(outputWidth))
+            ParallelGemm.multiply(
+                transposeA: true, transposeB: false, m: inputWidth, n: outputWidth, k: rows,
+                alpha: 1, a: input, lda: inputWidth, b: outputGradient, ldb: outputWidth,
+                beta: 1, c: weightGradient, ldc: outputWidth, executor: executor)
         }
         if let biasGradient {
             // dBias[out] += sum over rows of dOutput: dOutput^T * ones

@@ -295,16 +295,16 @@ public final class TransformerModel {
             let o = offsets.blocks[layer], a = ws.block(layer)
             // MLP: residual_out = residual_mid + c_proj(gelu(c_fc(ln_2(residual_mid))))
             Conv1D.backward(
-                inputGradient: g.fc.pointer,
+                inputGradient: g.fcGelu.pointer,
                 weightGradient: grad(o.mlpProjectionWeight, on), biasGradient: grad(o.mlpProjectionBias, on),
                 outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight, ones: ones,
-                rows: rows, inputWidth: 4 * C, outputWidth: C)
-            GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fc.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
+                rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
+            GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
             Conv1D.backward(
                 inputGradient: g.normalized.pointer,
                 weightGradient: grad(o.mlpWeight, on), biasGradient: grad(o.mlpBias, on),
                 outputGradient: g.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones,
-                rows: rows, inputWidth: C, outputWidth: 4 * C)
+                rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
             LayerNorm.backward(
                 inputGradient: dResidual, gainGradient: grad(o.ln2Gain, on), biasGradient: grad(o.ln2Bias, on),
                 outputGradient: g.normalized.pointer, input: a.residualMid.pointer, gain: p + o.ln2Gain,
@@ -315,7 +315,7 @@ public final class TransformerModel {
                 inputGradient: g.attention.pointer,
                 weightGradient: grad(o.attentionProjectionWeight, on), biasGradient: grad(o.attentionProjectionBias, on),
                 outputGradient: dResidual, input: a.attention.pointer, weight: p + o.attentionProjectionWeight, ones: ones,
-                rows: rows, inputWidth: C, outputWidth: C)
+                rows: rows, inputWidth: C, outputWidth: C, executor: executor)
             CausalSelfAttention.backward(
                 qkvGradient: g.qkv.pointer, outputGradient: g.attention.pointer, qkv: a.qkv.pointer,
                 probabilities: a.probabilities.pointer, scratch: g.attentionScratch.pointer,
@@ -324,7 +324,7 @@ public final class TransformerModel {
                 inputGradient: g.normalized.pointer,
                 weightGradient: grad(o.attentionWeight, on), biasGradient: grad(o.attentionBias, on),
                 outputGradient: g.qkv.pointer, input: a.ln1.pointer, weight: p + o.attentionWeight, ones: ones,
-                rows: rows, inputWidth: C, outputWidth: 3 * C)
+                rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor)
             LayerNorm.backward(
                 inputGradient: dResidual, gainGradient: grad(o.ln1Gain, on), biasGradient: grad(o.ln1Bias, on),
                 outputGradient: g.normalized.pointer, input: ws.residual(layer).pointer, gain: p + o.ln1Gain,
