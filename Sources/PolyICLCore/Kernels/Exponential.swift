@@ -6,10 +6,12 @@ enum Exponential {
     static func exp(_ input: Float) -> Float {
         // Below -87.3 the result is under Float's normal range; clamping gives about 1e-38.
         let x = input < -87.3 ? -87.3 : input
-        // Nearest integer to x / ln 2 by the 1.5 * 2^23 trick: rounded() would be a libm call
-        // on baseline x86-64 (no SSE4.1) and stop the loop from vectorising.
+        // Nearest integer to x / ln 2 by the 1.5 * 2^23 trick: adding the shifter rounds, and
+        // the integer then sits in the low mantissa bits. rounded() and Int32(_:) would be a
+        // libm call and a trapping conversion, either of which stops the loop vectorising.
         let shifter: Float = 12_582_912
-        let n = (x * 1.442_695_04 + shifter) - shifter
+        let shifted = x * 1.442_695_04 + shifter
+        let n = shifted - shifter
         let r = x - n * 0.693_359_375 - n * -2.121_944_4e-4
         var p: Float = 1.987_569_150_0e-4
         p = p * r + 1.398_199_950_7e-3
@@ -19,7 +21,7 @@ enum Exponential {
         p = p * r + 5.000_000_120_1e-1
         let mantissa = p * r * r + r + 1
         // 2^n from its bit pattern: n is in [-126, 1] here.
-        let scale = Float(bitPattern: UInt32(truncatingIfNeeded: Int32(n) + 127) << 23)
+        let scale = Float(bitPattern: (shifted.bitPattern &- shifter.bitPattern &+ 127) << 23)
         return mantissa * scale
     }
 }

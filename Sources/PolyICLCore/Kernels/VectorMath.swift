@@ -29,6 +29,28 @@ enum VectorMath {
         return s
     }
 
+    /// Largest of `n` >= 1 floats, in 8 independent running maxima (a float max reduction
+    /// does not vectorise by itself, and one running maximum is a serial dependency chain).
+    @inline(__always)
+    static func maximum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        var m = (x[0], x[0], x[0], x[0], x[0], x[0], x[0], x[0])
+        var i = 0
+        while i + 8 <= n {
+            m.0 = x[i] > m.0 ? x[i] : m.0
+            m.1 = x[i + 1] > m.1 ? x[i + 1] : m.1
+            m.2 = x[i + 2] > m.2 ? x[i + 2] : m.2
+            m.3 = x[i + 3] > m.3 ? x[i + 3] : m.3
+            m.4 = x[i + 4] > m.4 ? x[i + 4] : m.4
+            m.5 = x[i + 5] > m.5 ? x[i + 5] : m.5
+            m.6 = x[i + 6] > m.6 ? x[i + 6] : m.6
+            m.7 = x[i + 7] > m.7 ? x[i + 7] : m.7
+            i += 8
+        }
+        var result = max(max(max(m.0, m.1), max(m.2, m.3)), max(max(m.4, m.5), max(m.6, m.7)))
+        while i < n { result = x[i] > result ? x[i] : result; i += 1 }
+        return result
+    }
+
     /// Dot product of two rows of `n` floats.
     @inline(__always)
     static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {

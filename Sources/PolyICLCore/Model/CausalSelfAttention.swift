@@ -79,8 +79,7 @@ enum CausalSelfAttention {
     /// In-place softmax of the first `visible` entries; the rest (future positions) become 0.
     @inline(__always)
     static func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, visible: Int, total: Int) {
-        var maximum = -Float.infinity
-        for j in 0..<visible where row[j] > maximum { maximum = row[j] }
+        let maximum = VectorMath.maximum(row, visible)
         // Separate loops: the exp loop vectorises, the sum runs in 16 lanes.
         for j in 0..<visible { row[j] = Exponential.exp(row[j] - maximum) }
         let inverse = 1 / VectorMath.sum(row, visible)
