@@ -137,6 +137,20 @@ struct RandomLines: PromptSource {
         }
     }
 
+    @Test func largeBatchesArePredictedInChunksLikeSinglePrompts() throws {
+        // 2,500 prompts of 8 points exceed one inference pass (16,384 rows): three chunks.
+        let model = try makeModel()
+        var generator = RandomGenerator(seed: 12)
+        let batch = ModelReferenceTests.randomBatch(count: 2500, points: 8, inputDimension: 1, &generator)
+        let all = try model.predict(batch)
+        for s in [0, 1, 1023, 1024, 2047, 2048, 2499] {
+            let one = PromptBatch(count: 1, points: 8, inputDimension: 1,
+                                  xs: Array(batch.xs[(s * 8)..<(s * 8 + 8)]), ys: Array(batch.ys[(s * 8)..<(s * 8 + 8)]))
+            let single = try model.predict(one)
+            for i in 0..<8 { #expect(abs(single[i] - all[s * 8 + i]) <= 1e-5, "prompt \(s), point \(i)") }
+        }
+    }
+
     @Test func hiddenStatesAreTheResidualStream() throws {
         let model = try makeModel()
         var generator = RandomGenerator(seed: 4)
