@@ -68,7 +68,7 @@ import Testing
         expectGradientsClose(dInput, numeric, "dGELU")
     }
 
-    @Test func vectorTanhIsAccurate() {
+    @Test func rationalTanhIsAccurate() {
         var worst: Double = 0
         var x: Float = -10
         while x <= 10 {
