@@ -16,10 +16,12 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ"),
 
+        // Elementwise kernels built for AVX-512, AVX2 and baseline x86-64 in one binary.
+        .target(name: "CKernels", path: "Sources/CKernels"),
         // The training core: tensors, model, optimisers, tasks, training, evaluation, checkpoints.
         .target(
             name: "PolyICLCore",
-            dependencies: ["COpenBLAS"]
+            dependencies: ["COpenBLAS", "CKernels"]
         ),
         // SVG plots and HTML/text tables from plain result values.
         .target(name: "PolyICLRender", dependencies: ["PolyICLCore"]),

@@ -1,12 +1,134 @@
 import ArgumentParser
+import Foundation
+import PolyICLCore
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure training and evaluation speed."
+        abstract: "Measure training and evaluation speed on random weights and random prompts.",
+        discussion: """
+            train: forward + loss + backward + Adam on one batch, repeated (--batch, default 64;
+            --points, default the preset's maximum). eval: predictions for --batch prompts
+            (default 1,280) of --points points (default 31), repeated.
+            """
     )
 
+    enum Mode: String, ExpressibleByArgument, CaseIterable {
+        case train, eval
+    }
+
+    @Argument(help: "What to measure: train or eval.")
+    var mode: Mode
+
+    @Option(help: "Model preset: \(ModelConfiguration.presets.map(\.name).joined(separator: ", ")).")
+    var preset = "standard"
+
+    @Option(help: "Prompts per batch (default: 64 for train, 1280 for eval).")
+    var batch: Int?
+
+    @Option(help: "Points per prompt (default: the preset's maximum for train, 31 for eval).")
+    var points: Int?
+
+    @Option(help: "Worker threads, also used for OpenBLAS (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Timed repetitions after warm-up.")
+    var steps = 10
+
+    @Option(help: "Untimed repetitions first.")
+    var warmup = 2
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard let configuration = ModelConfiguration.preset(named: preset) else {
+            throw ValidationError("unknown preset '\(preset)': expected one of \(ModelConfiguration.presets.map(\.name).joined(separator: ", "))")
+        }
+        if let batch, batch < 1 { throw ValidationError("--batch \(batch) is not valid: expected at least 1 prompt") }
+        if let points, !(1...configuration.points).contains(points) {
+            throw ValidationError("--points \(points) is not valid: preset '\(preset)' takes 1 to \(configuration.points) points")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads \(threads) is not valid: expected at least 1") }
+        if steps < 1 { throw ValidationError("--steps \(steps) is not valid: expected at least 1") }
+        if warmup < 0 { throw ValidationError("--warmup \(warmup) is not valid: expected 0 or more") }
+    }
+
+    struct Report: Codable {
+        var mode: String
+        var preset: String
+        var batch: Int
+        var points: Int
+        var threads: Int
+        var steps: Int
+        var seconds: Double
+        var stepsPerSecond: Double
+        var tokensPerSecond: Double
+        var gflopPerStep: Double
+        var gflopsPerSecond: Double
+        var sequencesPerSecond: Double?
+        var openblasCoretype: String?
+    }
+
     func run() throws {
-        throw ValidationError("'polyicl bench' is not available in this build yet.")
+        guard let configuration = ModelConfiguration.preset(named: preset) else { return }
+        let batchSize = batch ?? (mode == .train ? 64 : 1280)
+        let pointCount = points ?? (mode == .train ? configuration.points : min(31, configuration.points))
+        var generator = RandomGenerator(seed: 1)
+        let model = try TransformerModel(configuration: configuration, generator: &generator, threads: threads)
+        var prompts = PromptBatch(count: batchSize, points: pointCount, inputDimension: configuration.inputDimension)
+        for i in prompts.xs.indices { prompts.xs[i] = Float(generator.nextUniform(-1, 1)) }
+        for i in prompts.ys.indices { prompts.ys[i] = Float(generator.nextNormal()) }
+
+        let work: () throws -> Void
+        let flopsPerStep: Double
+        switch mode {
+        case .train:
+            let optimizer = AdamOptimizer(parameterCount: model.parameterCount, executor: model.executor)
+            let ranges = model.trainableRanges
+            model.reserve(batch: batchSize, points: pointCount)
+            work = {
+                try model.trainingStep(prompts, loss: MeanSquaredError())
+                model.withParameters { p in
+                    model.withGradients { g in
+                        optimizer.update(parameters: p.baseAddress!, gradients: g.baseAddress!, ranges: ranges, learningRate: 1e-4)
+                    }
+                }
+            }
+            flopsPerStep = 3 * configuration.forwardFLOPs(batch: batchSize, points: pointCount)
+        case .eval:
+            var output = [Float](repeating: 0, count: batchSize * pointCount)
+            work = { try output.withUnsafeMutableBufferPointer { try model.predict(prompts, into: $0) } }
+            flopsPerStep = configuration.forwardFLOPs(batch: batchSize, points: pointCount)
+        }
+        for _ in 0..<warmup { try work() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        for _ in 0..<steps { try work() }
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let perSecond = Double(steps) / seconds
+        let report = Report(
+            mode: mode.rawValue, preset: preset, batch: batchSize, points: pointCount,
+            threads: model.executor.threads, steps: steps, seconds: seconds,
+            stepsPerSecond: perSecond, tokensPerSecond: perSecond * Double(batchSize * 2 * pointCount),
+            gflopPerStep: flopsPerStep / 1e9, gflopsPerSecond: perSecond * flopsPerStep / 1e9,
+            sequencesPerSecond: mode == .eval ? perSecond * Double(batchSize) : nil,
+            openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"])
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("\(mode.rawValue) \(preset): batch \(batchSize) x \(pointCount) points, \(report.threads) threads, OPENBLAS_CORETYPE=\(report.openblasCoretype ?? "unset")")
+            print("  \(fixed(report.stepsPerSecond, 2)) steps/s, \(fixed(report.tokensPerSecond, 0)) tokens/s, \(fixed(report.gflopsPerSecond, 1)) GFLOP/s (\(fixed(report.gflopPerStep, 1)) GFLOP per step)")
+            if let sequences = report.sequencesPerSecond { print("  \(fixed(sequences, 0)) sequences/s") }
+        }
+    }
+
+    private func fixed(_ value: Double, _ digits: Int) -> String {
+        let scale = pow(10, Double(digits))
+        let rounded = (value * scale).rounded() / scale
+        return digits == 0 ? String(Int(rounded)) : String(rounded)
     }
 }

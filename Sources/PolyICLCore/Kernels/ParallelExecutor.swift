@@ -1,0 +1,79 @@
+import COpenBLAS
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Splits elementwise, attention and GEMM work across the machine's cores. OpenBLAS itself
+/// runs single-threaded inside each worker (see `ParallelGemm`).
+///
+/// Work is cut into `threads` fixed, contiguous chunks that depend only on the item count and
+/// the thread count, never on timing: reductions done per chunk and then combined in chunk
+/// order give the same bits on every run with the same thread count.
+public struct ParallelExecutor: Sendable {
+    /// Number of workers.
+    public let threads: Int
+
+    /// The number of cores this process may run on.
+    public static var availableCores: Int {
+        #if canImport(Glibc)
+        let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return max(1, Int(online))
+        #else
+        return 1
+        #endif
+    }
+
+    /// `threads` nil means all cores. Values below 1 are raised to 1.
+    public init(threads: Int? = nil) {
+        self.threads = max(1, threads ?? Self.availableCores)
+    }
+
+    /// Keeps OpenBLAS at one thread: every GEMM is split across our workers instead
+    /// (cheap when already set; called before each pass).
+    public func configureBLAS() {
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+    }
+
+    /// Runs `body(range, worker)` over `count` items cut into at most `threads` contiguous
+    /// chunks; small jobs (fewer than `minimumPerWorker` items per worker) run inline.
+    @inline(__always)
+    public func forEachChunk(count: Int, minimumPerWorker: Int = 1, _ body: (Range<Int>, Int) -> Void) {
+        guard count > 0 else { return }
+        let workers = workerCount(for: count, minimumPerWorker: minimumPerWorker)
+        if workers == 1 {
+            body(0..<count, 0)
+            return
+        }
+        // concurrentPerform wants a @Sendable closure, but the kernels capture raw pointers
+        // to disjoint slices of shared buffers; it returns only after every chunk has run, so
+        // handing it the non-escaping body is safe.
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                shared.value(Self.chunk(worker, of: workers, count: count), worker)
+            }
+        }
+    }
+
+    /// How many workers `forEachChunk` uses for these arguments (for per-worker partial sums).
+    @inline(__always)
+    public func workerCount(for count: Int, minimumPerWorker: Int = 1) -> Int {
+        min(threads, max(1, count / max(1, minimumPerWorker)))
+    }
+
+    /// The `worker`-th of `workers` contiguous, nearly equal chunks of 0..<count.
+    @inline(__always)
+    static func chunk(_ worker: Int, of workers: Int, count: Int) -> Range<Int> {
+        let base = count / workers, extra = count % workers
+        let start = worker * base + min(worker, extra)
+        return start..<(start + base + (worker < extra ? 1 : 0))
+    }
+}
+
+/// A value handed to worker threads whose safety the caller guarantees (disjoint writes).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,94 @@
+/// Every activation buffer of one forward (and backward) pass, allocated once for a maximum
+/// (batch, positions) and reused for any smaller shape: tensors are laid out densely for the
+/// actual shape, so a smaller batch or fewer points just use a prefix of each buffer.
+///
+/// A training workspace keeps every layer's activations for the backward pass; an inference
+/// workspace keeps one layer's and two residual buffers, reused layer after layer.
+final class ActivationWorkspace {
+    /// Activations of one transformer block.
+    struct Block {
+        let ln1, ln1Mean, ln1InverseStd: FloatBuffer
+        let qkv, attention, probabilities: FloatBuffer
+        let residualMid: FloatBuffer
+        let ln2, ln2Mean, ln2InverseStd: FloatBuffer
+        let fc, fcGelu: FloatBuffer
+
+        init(rows: Int, width C: Int, attentionCapacity: Int) {
+            ln1 = FloatBuffer(count: rows * C)
+            ln1Mean = FloatBuffer(count: rows)
+            ln1InverseStd = FloatBuffer(count: rows)
+            qkv = FloatBuffer(count: rows * 3 * C)
+            attention = FloatBuffer(count: rows * C)
+            probabilities = FloatBuffer(count: attentionCapacity)
+            residualMid = FloatBuffer(count: rows * C)
+            ln2 = FloatBuffer(count: rows * C)
+            ln2Mean = FloatBuffer(count: rows)
+            ln2InverseStd = FloatBuffer(count: rows)
+            fc = FloatBuffer(count: rows * 4 * C)
+            fcGelu = FloatBuffer(count: rows * 4 * C)
+        }
+    }
+
+    /// Gradient buffers of the backward pass, shared by all layers (llm.c style).
+    struct Gradients {
+        let residual, normalized, qkv, attention, fc, fcGelu, predictions: FloatBuffer
+        let attentionScratch, normPartials, ones: FloatBuffer
+
+        init(rows: Int, width C: Int, positions: Int, threads: Int) {
+            residual = FloatBuffer(count: rows * C)
+            normalized = FloatBuffer(count: rows * C)
+            qkv = FloatBuffer(count: rows * 3 * C)
+            attention = FloatBuffer(count: rows * C)
+            fc = FloatBuffer(count: rows * 4 * C)
+            fcGelu = FloatBuffer(count: rows * 4 * C)
+            predictions = FloatBuffer(count: rows)
+            attentionScratch = FloatBuffer(count: threads * positions * positions)
+            normPartials = FloatBuffer(count: threads * 2 * C)
+            ones = FloatBuffer(count: rows)
+            ones.pointer.update(repeating: 1, count: rows)
+        }
+    }
+
+    let rowCapacity: Int
+    let attentionCapacity: Int
+    let positionCapacity: Int
+    let heads: Int
+    let storesAllLayers: Bool
+    let tokens: FloatBuffer
+    /// Residual stream: entry l is the input of block l (0: the embedding). A training
+    /// workspace has layers + 1 entries; an inference workspace two, used alternately.
+    let residuals: [FloatBuffer]
+    let blocks: [Block]
+    let lnf, lnfMean, lnfInverseStd: FloatBuffer
+    let predictions: FloatBuffer
+    let gradients: Gradients?
+
+    init(configuration: ModelConfiguration, batch: Int, positions: Int, training: Bool, threads: Int) {
+        let C = configuration.embedding
+        let rows = batch * positions
+        rowCapacity = rows
+        attentionCapacity = batch * configuration.heads * positions * positions
+        positionCapacity = positions
+        heads = configuration.heads
+        storesAllLayers = training
+        tokens = FloatBuffer(count: rows * configuration.inputDimension)
+        residuals = (0..<(training ? configuration.layers + 1 : 2)).map { _ in FloatBuffer(count: rows * C) }
+        blocks = (0..<(training ? configuration.layers : 1)).map { _ in
+            Block(rows: rows, width: C, attentionCapacity: batch * configuration.heads * positions * positions)
+        }
+        lnf = FloatBuffer(count: rows * C)
+        lnfMean = FloatBuffer(count: rows)
+        lnfInverseStd = FloatBuffer(count: rows)
+        predictions = FloatBuffer(count: rows)
+        gradients = training ? Gradients(rows: rows, width: C, positions: positions, threads: threads) : nil
+    }
+
+    /// Largest number of sequences of `positions` positions one pass can hold.
+    func sequenceCapacity(positions: Int) -> Int {
+        guard positions <= positionCapacity else { return 0 }
+        return min(rowCapacity / positions, attentionCapacity / (heads * positions * positions))
+    }
+
+    func block(_ layer: Int) -> Block { blocks[storesAllLayers ? layer : 0] }
+    func residual(_ index: Int) -> FloatBuffer { residuals[storesAllLayers ? index : index % 2] }
+}

@@ -1,0 +1,381 @@
+import COpenBLAS
+
+/// Garg et al.'s in-context regressor: interleaved (x, y) tokens through a shared `read_in`,
+/// learned positions, pre-LayerNorm GPT-2 blocks, `ln_f`, and `read_out` at the x positions.
+///
+/// Parameters live in one flat Float buffer in exactly `configuration.parameterLayout` order
+/// and PyTorch layout, so a checkpoint is a plain copy; gradients use the same layout.
+/// Forward and backward are written by hand per layer (llm.c style) over activation buffers
+/// planned once and reused: a training step allocates nothing.
+///
+/// Extension points for fine-tuning: every block's c_attn goes through one place
+/// (`attentionInputProjection`), where LoRA adapters can add their low-rank term; the
+/// embedding is written into the residual stream in one place (`embed`), where soft-prompt
+/// vectors can be prepended, with `ReadOut` reading rows at a fixed stride from any start.
+public final class TransformerModel {
+    public let configuration: ModelConfiguration
+    public let executor: ParallelExecutor
+    let parameters: FloatBuffer
+    let gradients: FloatBuffer
+    let offsets: ParameterOffsets
+    public private(set) var frozenGroups: Set<String> = []
+    private var trainable: TrainableGroups
+    private var trainingWorkspace: ActivationWorkspace?
+    private var inferenceWorkspace: ActivationWorkspace?
+
+    /// Builds the model with GPT-2 initialisation, drawing from `generator` tensor by tensor
+    /// in `parameterLayout` order. `threads` nil: all cores.
+    public init(configuration: ModelConfiguration, generator: inout RandomGenerator, threads: Int? = nil) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        executor = ParallelExecutor(threads: threads)
+        parameters = FloatBuffer(count: configuration.parameterCount)
+        gradients = FloatBuffer(count: configuration.parameterCount)
+        offsets = ParameterOffsets(configuration)
+        trainable = TrainableGroups(configuration: configuration, frozen: [])
+        let residualStd = 0.02 / (2.0 * Double(configuration.layers)).squareRoot()
+        for spec in configuration.parameterLayout {
+            let values = parameters.pointer + spec.offset
+            switch spec.kind {
+            case .linearWeight, .conv1DWeight, .positionEmbedding:
+                for i in 0..<spec.count { values[i] = Float(0.02 * generator.nextNormal()) }
+            case .residualProjectionWeight:
+                for i in 0..<spec.count { values[i] = Float(residualStd * generator.nextNormal()) }
+            case .layerNormGain:
+                values.update(repeating: 1, count: spec.count)
+            case .bias:
+                values.update(repeating: 0, count: spec.count)
+            }
+        }
+    }
+
+    public var parameterCount: Int { parameters.count }
+
+    // MARK: Parameters and gradients
+
+    /// Read/write access to the flat parameters (checkpoints, optimisers).
+    public func withParameters<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(parameters.buffer)
+    }
+
+    /// The gradients of the last `trainingStep` (frozen groups hold zeros).
+    public func withGradients<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(gradients.buffer)
+    }
+
+    /// A copy of the flat parameters.
+    public var parameterValues: [Float] { parameters.array }
+
+    /// Replaces all parameters (e.g. from a checkpoint); the count must match the layout.
+    public func setParameters(_ values: [Float]) throws {
+        guard values.count == parameters.count else {
+            throw ModelInputError("parameter count \(values.count) does not match the model's \(parameters.count) (\(configuration.embedding) wide, \(configuration.layers) layers, \(configuration.points) points)")
+        }
+        values.withUnsafeBufferPointer { parameters.pointer.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    /// Freezes the named groups (from `configuration.parameterGroups`); all others train.
+    public func setFrozenGroups(_ groups: Set<String>) throws {
+        let known = configuration.parameterGroups
+        for group in groups where !known.contains(group) {
+            throw ModelInputError("unknown parameter group '\(group)': expected one of \(known.joined(separator: ", "))")
+        }
+        frozenGroups = groups
+        trainable = TrainableGroups(configuration: configuration, frozen: groups)
+    }
+
+    /// Offsets of the trainable parameters, as maximal contiguous ranges in layout order.
+    public var trainableRanges: [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        for spec in configuration.parameterLayout where !frozenGroups.contains(spec.group) {
+            let range = spec.offset..<(spec.offset + spec.count)
+            if let last = ranges.last, last.upperBound == range.lowerBound {
+                ranges[ranges.count - 1] = last.lowerBound..<range.upperBound
+            } else {
+                ranges.append(range)
+            }
+        }
+        return ranges
+    }
+
+    // MARK: Inference
+
+    /// The prediction at every x position, [count, points] row-major.
+    public func predict(_ batch: PromptBatch) throws -> [Float] {
+        var output = [Float](repeating: 0, count: batch.count * batch.points)
+        try output.withUnsafeMutableBufferPointer { try predict(batch, into: $0) }
+        return output
+    }
+
+    /// As `predict(_:)`, into a caller's buffer of at least count * points floats.
+    public func predict(_ batch: PromptBatch, into output: UnsafeMutableBufferPointer<Float>) throws {
+        try check(batch)
+        guard output.count >= batch.count * batch.points, let destination = output.baseAddress else {
+            throw ModelInputError("prediction buffer holds \(output.count) floats; \(batch.count) prompts of \(batch.points) points need \(batch.count * batch.points)")
+        }
+        executor.configureBLAS()
+        forEachInferenceChunk(batch) { workspace, first, count in
+            forward(batch, first: first, count: count, workspace: workspace)
+            (destination + first * batch.points).update(from: workspace.predictions.pointer, count: count * batch.points)
+        }
+    }
+
+    /// The residual stream after the embedding and after every block: layers + 1 arrays of
+    /// [count, 2 * points, embedding] (the input of the spectral analysis).
+    public func hiddenStates(_ batch: PromptBatch) throws -> [[Float]] {
+        try check(batch)
+        let T = 2 * batch.points, C = configuration.embedding
+        var states = [[Float]](repeating: [], count: configuration.layers + 1)
+        for i in states.indices { states[i].reserveCapacity(batch.count * T * C) }
+        executor.configureBLAS()
+        forEachInferenceChunk(batch) { workspace, first, count in
+            forward(batch, first: first, count: count, workspace: workspace) { layer, residual in
+                states[layer].append(contentsOf: UnsafeBufferPointer(start: residual, count: count * T * C))
+            }
+        }
+        return states
+    }
+
+    private func forEachInferenceChunk(_ batch: PromptBatch, _ body: (ActivationWorkspace, Int, Int) -> Void) {
+        let positions = configuration.positions
+        if inferenceWorkspace == nil {
+            // About 16k rows per pass: GEMMs stay large while the workspace stays near 200 MB.
+            inferenceWorkspace = ActivationWorkspace(
+                configuration: configuration, batch: max(1, 16_384 / positions), positions: positions,
+                training: false, threads: executor.threads)
+        }
+        guard let workspace = inferenceWorkspace else { return }
+        let chunk = max(1, workspace.sequenceCapacity(positions: 2 * batch.points))
+        var first = 0
+        while first < batch.count {
+            let count = min(chunk, batch.count - first)
+            body(workspace, first, count)
+            first += count
+        }
+    }
+
+    // MARK: Training
+
+    /// Plans the training workspace for batches up to `batch` prompts of `points` points
+    /// (done automatically by `trainingStep` when a larger shape arrives).
+    public func reserve(batch: Int, points: Int) {
+        let positions = 2 * min(max(1, points), configuration.points)
+        if let workspace = trainingWorkspace, workspace.sequenceCapacity(positions: positions) >= batch { return }
+        trainingWorkspace = nil  // release before allocating the larger one
+        trainingWorkspace = ActivationWorkspace(
+            configuration: configuration, batch: max(1, batch), positions: positions,
+            training: true, threads: executor.threads)
+    }
+
+    /// Forward, loss and backward on `batch`; leaves dLoss/dParameters in the gradient
+    /// buffer (frozen groups: zero) and returns the loss. Parameters are not changed.
+    @discardableResult
+    public func trainingStep(_ batch: PromptBatch, loss: any Loss) throws -> Float {
+        try check(batch)
+        let T = 2 * batch.points
+        if (trainingWorkspace?.sequenceCapacity(positions: T) ?? 0) < batch.count {
+            reserve(batch: batch.count, points: max(batch.points, configuration.points))
+        }
+        guard let workspace = trainingWorkspace, let g = workspace.gradients else { return .nan }
+        executor.configureBLAS()
+        forward(batch, first: 0, count: batch.count, workspace: workspace)
+        let outputs = batch.count * batch.points
+        let value = batch.ys.withUnsafeBufferPointer { targets in
+            loss.evaluate(
+                predictions: UnsafeBufferPointer(start: workspace.predictions.pointer, count: outputs),
+                targets: targets, count: batch.count, points: batch.points,
+                gradient: UnsafeMutableBufferPointer(start: g.predictions.pointer, count: outputs))
+        }
+        gradients.zero()
+        backward(count: batch.count, points: batch.points, workspace: workspace)
+        return value
+    }
+
+    // MARK: Forward
+
+    /// One pass over sequences first..<first+count of `batch`; `observeResidual(l, pointer)`
+    /// sees the residual stream entering block l (l = layers: after the last block).
+    private func forward(
+        _ batch: PromptBatch, first: Int, count: Int, workspace ws: ActivationWorkspace,
+        observeResidual: ((Int, UnsafePointer<Float>) -> Void)? = nil
+    ) {
+        let T = 2 * batch.points, C = configuration.embedding, rows = count * T
+        let p = parameters.pointer
+        embed(batch, first: first, count: count, workspace: ws)
+        observeResidual?(0, ws.residual(0).pointer)
+        for layer in 0..<configuration.layers {
+            blockForward(layer, count: count, positions: T, workspace: ws)
+            observeResidual?(layer + 1, ws.residual(layer + 1).pointer)
+        }
+        // ln_f and read_out only at the x rows (every other row).
+        LayerNorm.forward(
+            output: ws.lnf.pointer, mean: ws.lnfMean.pointer, inverseStd: ws.lnfInverseStd.pointer,
+            input: ws.residual(configuration.layers).pointer, gain: p + offsets.lnfGain, bias: p + offsets.lnfBias,
+            rows: rows, width: C, rowStride: 2, executor: executor)
+        ReadOut.forward(
+            predictions: ws.predictions.pointer, hidden: ws.lnf.pointer,
+            weight: p + offsets.readOutWeight, bias: p + offsets.readOutBias, outputs: count * batch.points, width: C)
+    }
+
+    private func embed(_ batch: PromptBatch, first: Int, count: Int, workspace ws: ActivationWorkspace) {
+        let p = parameters.pointer
+        TokenEmbedding.interleave(tokens: ws.tokens.pointer, batch: batch, first: first, count: count)
+        TokenEmbedding.forward(
+            output: ws.residual(0).pointer, tokens: ws.tokens.pointer,
+            weight: p + offsets.readInWeight, bias: p + offsets.readInBias,
+            positionEmbedding: offsets.positionEmbedding.map { UnsafePointer(p + $0) },
+            batch: count, positions: 2 * batch.points, width: configuration.embedding,
+            inputWidth: configuration.inputDimension, executor: executor)
+    }
+
+    private func blockForward(_ layer: Int, count: Int, positions T: Int, workspace ws: ActivationWorkspace) {
+        let C = configuration.embedding, rows = count * T
+        let p = parameters.pointer, o = offsets.blocks[layer], a = ws.block(layer)
+        let input = ws.residual(layer).pointer, output = ws.residual(layer + 1).pointer
+        LayerNorm.forward(
+            output: a.ln1.pointer, mean: a.ln1Mean.pointer, inverseStd: a.ln1InverseStd.pointer,
+            input: input, gain: p + o.ln1Gain, bias: p + o.ln1Bias, rows: rows, width: C, executor: executor)
+        attentionInputProjection(layer, output: a.qkv.pointer, input: a.ln1.pointer, rows: rows)
+        CausalSelfAttention.forward(
+            output: a.attention.pointer, probabilities: a.probabilities.pointer, qkv: a.qkv.pointer,
+            batch: count, positions: T, width: C, heads: configuration.heads, executor: executor)
+        Conv1D.forward(
+            output: a.residualMid.pointer, input: a.attention.pointer,
+            weight: p + o.attentionProjectionWeight, bias: p + o.attentionProjectionBias, residual: input,
+            rows: rows, inputWidth: C, outputWidth: C, executor: executor)
+        LayerNorm.forward(
+            output: a.ln2.pointer, mean: a.ln2Mean.pointer, inverseStd: a.ln2InverseStd.pointer,
+            input: a.residualMid.pointer, gain: p + o.ln2Gain, bias: p + o.ln2Bias, rows: rows, width: C, executor: executor)
+        Conv1D.forward(
+            output: a.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, bias: p + o.mlpBias,
+            rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
+        GELU.forward(output: a.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
+        Conv1D.forward(
+            output: output, input: a.fcGelu.pointer,
+            weight: p + o.mlpProjectionWeight, bias: p + o.mlpProjectionBias, residual: a.residualMid.pointer,
+            rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
+    }
+
+    /// c_attn: the one place LoRA adapters will add their low-rank update.
+    private func attentionInputProjection(_ layer: Int, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows: Int) {
+        let C = configuration.embedding, p = parameters.pointer, o = offsets.blocks[layer]
+        Conv1D.forward(
+            output: output, input: input, weight: p + o.attentionWeight, bias: p + o.attentionBias,
+            rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor)
+    }
+
+    // MARK: Backward
+
+    /// Backward from the prediction gradient in `workspace.gradients.predictions`. Frozen
+    /// groups get no weight-gradient GEMMs, and the pass stops below the lowest trainable group.
+    private func backward(count: Int, points: Int, workspace ws: ActivationWorkspace) {
+        guard let g = ws.gradients else { return }
+        let T = 2 * points, C = configuration.embedding, rows = count * T, L = configuration.layers
+        let p = parameters.pointer, d = gradients.pointer
+        let ones = g.ones.pointer, dResidual = g.residual.pointer
+        func grad(_ offset: Int, _ on: Bool) -> UnsafeMutablePointer<Float>? { on ? d + offset : nil }
+
+        ReadOut.backward(
+            hiddenGradient: g.normalized.pointer,
+            weightGradient: grad(offsets.readOutWeight, trainable.readOut), biasGradient: grad(offsets.readOutBias, trainable.readOut),
+            predictionGradient: g.predictions.pointer, hidden: ws.lnf.pointer, weight: p + offsets.readOutWeight,
+            outputs: count * points, width: C)
+        guard trainable.anyAtOrBelow(block: L) else { return }  // only read_out trains
+        dResidual.update(repeating: 0, count: rows * C)
+        LayerNorm.backward(
+            inputGradient: dResidual,
+            gainGradient: grad(offsets.lnfGain, trainable.lnf), biasGradient: grad(offsets.lnfBias, trainable.lnf),
+            outputGradient: g.normalized.pointer, input: ws.residual(L).pointer, gain: p + offsets.lnfGain,
+            mean: ws.lnfMean.pointer, inverseStd: ws.lnfInverseStd.pointer, partials: g.normPartials.pointer,
+            rows: rows, width: C, rowStride: 2, executor: executor)
+
+        for layer in stride(from: L - 1, through: 0, by: -1) {
+            guard trainable.anyAtOrBelow(block: layer) else { return }
+            let on = trainable.blocks[layer]
+            let o = offsets.blocks[layer], a = ws.block(layer)
+            // MLP: residual_out = residual_mid + c_proj(gelu(c_fc(ln_2(residual_mid))))
+            Conv1D.backward(
+                inputGradient: g.fcGelu.pointer,
+                weightGradient: grad(o.mlpProjectionWeight, on), biasGradient: grad(o.mlpProjectionBias, on),
+                outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight, ones: ones,
+                rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
+            GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
+            Conv1D.backward(
+                inputGradient: g.normalized.pointer,
+                weightGradient: grad(o.mlpWeight, on), biasGradient: grad(o.mlpBias, on),
+                outputGradient: g.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones,
+                rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
+            LayerNorm.backward(
+                inputGradient: dResidual, gainGradient: grad(o.ln2Gain, on), biasGradient: grad(o.ln2Bias, on),
+                outputGradient: g.normalized.pointer, input: a.residualMid.pointer, gain: p + o.ln2Gain,
+                mean: a.ln2Mean.pointer, inverseStd: a.ln2InverseStd.pointer, partials: g.normPartials.pointer,
+                rows: rows, width: C, executor: executor)
+            // Attention: residual_mid = residual_in + c_proj(attention(c_attn(ln_1(residual_in))))
+            Conv1D.backward(
+                inputGradient: g.attention.pointer,
+                weightGradient: grad(o.attentionProjectionWeight, on), biasGradient: grad(o.attentionProjectionBias, on),
+                outputGradient: dResidual, input: a.attention.pointer, weight: p + o.attentionProjectionWeight, ones: ones,
+                rows: rows, inputWidth: C, outputWidth: C, executor: executor)
+            CausalSelfAttention.backward(
+                qkvGradient: g.qkv.pointer, outputGradient: g.attention.pointer, qkv: a.qkv.pointer,
+                probabilities: a.probabilities.pointer, scratch: g.attentionScratch.pointer,
+                batch: count, positions: T, width: C, heads: configuration.heads, executor: executor)
+            Conv1D.backward(
+                inputGradient: g.normalized.pointer,
+                weightGradient: grad(o.attentionWeight, on), biasGradient: grad(o.attentionBias, on),
+                outputGradient: g.qkv.pointer, input: a.ln1.pointer, weight: p + o.attentionWeight, ones: ones,
+                rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor)
+            LayerNorm.backward(
+                inputGradient: dResidual, gainGradient: grad(o.ln1Gain, on), biasGradient: grad(o.ln1Bias, on),
+                outputGradient: g.normalized.pointer, input: ws.residual(layer).pointer, gain: p + o.ln1Gain,
+                mean: a.ln1Mean.pointer, inverseStd: a.ln1InverseStd.pointer, partials: g.normPartials.pointer,
+                rows: rows, width: C, executor: executor)
+        }
+        guard trainable.readIn || trainable.positionEmbedding else { return }
+        TokenEmbedding.backward(
+            weightGradient: grad(offsets.readInWeight, trainable.readIn), biasGradient: grad(offsets.readInBias, trainable.readIn),
+            positionEmbeddingGradient: offsets.positionEmbedding.flatMap { grad($0, trainable.positionEmbedding) },
+            outputGradient: dResidual, tokens: ws.tokens.pointer, ones: ones,
+            batch: count, positions: T, width: C, inputWidth: configuration.inputDimension, executor: executor)
+    }
+
+    // MARK: Input checks
+
+    private func check(_ batch: PromptBatch) throws {
+        guard batch.count > 0 else { throw ModelInputError("the batch has no prompts: expected at least 1") }
+        guard batch.inputDimension == configuration.inputDimension else {
+            throw ModelInputError("prompts have x of width \(batch.inputDimension); this model reads width \(configuration.inputDimension)")
+        }
+        guard batch.points >= 1, batch.points <= configuration.points else {
+            throw ModelInputError("prompts have \(batch.points) points; this model takes 1 to \(configuration.points)")
+        }
+        guard batch.xs.count == batch.count * batch.points * batch.inputDimension, batch.ys.count == batch.count * batch.points else {
+            throw ModelInputError("batch arrays hold \(batch.xs.count) xs and \(batch.ys.count) ys; [\(batch.count), \(batch.points), \(batch.inputDimension)] needs \(batch.count * batch.points * batch.inputDimension) and \(batch.count * batch.points)")
+        }
+    }
+}
+
+/// Which parameter groups train, in the shape the backward pass asks about them.
+struct TrainableGroups {
+    var readIn: Bool
+    var positionEmbedding: Bool
+    var blocks: [Bool]
+    var lnf: Bool
+    var readOut: Bool
+
+    init(configuration: ModelConfiguration, frozen: Set<String>) {
+        readIn = !frozen.contains("read_in")
+        positionEmbedding = configuration.positionalEmbeddings && !frozen.contains("wpe")
+        blocks = (0..<configuration.layers).map { !frozen.contains("h.\($0)") }
+        lnf = !frozen.contains("ln_f")
+        readOut = !frozen.contains("read_out")
+    }
+
+    /// Whether anything at block `block` or below (blocks ..., the embedding) trains; block ==
+    /// layers asks about ln_f and everything below it.
+    func anyAtOrBelow(block: Int) -> Bool {
+        if readIn || positionEmbedding { return true }
+        if block >= blocks.count && lnf { return true }
+        return blocks.prefix(min(block + 1, blocks.count)).contains(true)
+    }
+}

@@ -1,0 +1,170 @@
+/// Everything a training run is told.
+public struct TrainingSettings: Sendable, Hashable, Codable {
+    public var steps: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var optimizer: OptimizerKind
+    public var schedule: LearningRateSchedule
+    /// Maximum global gradient norm; nil: no clipping.
+    public var gradientClip: Float?
+    public var curriculum: Curriculum
+    /// Parameter groups (see `ModelConfiguration.parameterGroups`) that do not train.
+    public var frozenGroups: Set<String>
+
+    public init(
+        steps: Int, batchSize: Int = 64, learningRate: Float = 1e-4,
+        optimizer: OptimizerKind = .adam(AdamSettings()), schedule: LearningRateSchedule = .constant,
+        gradientClip: Float? = nil, curriculum: Curriculum, frozenGroups: Set<String> = []
+    ) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.gradientClip = gradientClip
+        self.curriculum = curriculum
+        self.frozenGroups = frozenGroups
+    }
+
+    /// Throws a ``TrainingSettingsError`` naming the first setting out of range for `configuration`.
+    public func validate(for configuration: ModelConfiguration) throws {
+        func require(_ ok: Bool, _ message: String) throws { if !ok { throw TrainingSettingsError(description: message) } }
+        try require(steps >= 0, "steps=\(steps): expected 0 or more")
+        try require(batchSize > 0, "batch=\(batchSize): expected at least 1")
+        try require(learningRate.isFinite && learningRate > 0, "lr=\(learningRate): expected a positive number")
+        let c = curriculum
+        try require(c.start >= 1 && c.start <= configuration.points,
+                    "curriculum start=\(c.start): expected 1 to the model's \(configuration.points) points")
+        try require(c.end >= c.start && c.end <= configuration.points,
+                    "curriculum end=\(c.end): expected \(c.start) to the model's \(configuration.points) points")
+        try require(c.increment >= 0, "curriculum increment=\(c.increment): expected 0 or more")
+        try require(c.interval >= 1, "curriculum interval=\(c.interval): expected at least 1 step")
+        if let clip = gradientClip { try require(clip.isFinite && clip > 0, "clip=\(clip): expected a positive norm") }
+        if case .warmupCosine(let warmup, let minimum) = schedule {
+            try require(warmup >= 0, "warm-up=\(warmup): expected 0 or more steps")
+            try require(minimum >= 0 && minimum <= 1, "minimum lr factor=\(minimum): expected 0 to 1")
+        }
+        if case .adam(let adam) = optimizer {
+            try require(adam.beta1 >= 0 && adam.beta1 < 1, "beta1=\(adam.beta1): expected 0 <= beta1 < 1")
+            try require(adam.beta2 >= 0 && adam.beta2 < 1, "beta2=\(adam.beta2): expected 0 <= beta2 < 1")
+            try require(adam.epsilon > 0, "eps=\(adam.epsilon): expected a positive number")
+            try require(adam.weightDecay >= 0, "weight decay=\(adam.weightDecay): expected 0 or more")
+        }
+        let known = configuration.parameterGroups
+        for group in frozenGroups.sorted() where !known.contains(group) {
+            throw TrainingSettingsError(description: "unknown parameter group '\(group)' to freeze: expected one of \(known.joined(separator: ", "))")
+        }
+    }
+}
+
+public struct TrainingSettingsError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var description: String
+}
+
+/// What the progress callback sees after each step.
+public struct TrainingProgress: Sendable {
+    /// Steps completed so far (1-based: the step just finished), of `totalSteps`.
+    public var step: Int
+    public var totalSteps: Int
+    public var loss: Float
+    public var points: Int
+    public var learningRate: Float
+    public var stepsPerSecond: Double
+    /// Seconds since this `train` call started.
+    public var elapsed: Double
+    /// Estimated seconds to finish at the current rate.
+    public var estimatedRemaining: Double
+}
+
+public struct TrainingSummary: Sendable {
+    public var stepsCompleted: Int
+    /// Loss of every step run by this call, in order.
+    public var losses: [Float]
+    public var cancelled: Bool
+    public var elapsed: Double
+}
+
+/// Runs training steps on a model: draws a fresh batch per step from the source (curriculum
+/// on the points), forward + loss + backward, optional clipping, optimiser update.
+///
+/// The optimiser state and the step count live here, so calling `train` again after a
+/// cancellation continues the same run where it stopped.
+public final class Trainer {
+    public let settings: TrainingSettings
+    public private(set) var completedSteps = 0
+    private var optimizer: (any Optimizer)?
+
+    public init(settings: TrainingSettings) {
+        self.settings = settings
+    }
+
+    /// Trains until `settings.steps` steps are complete or `cancellation` is set (checked
+    /// after every step: the weights are those of the last completed step).
+    public func train(
+        model: TransformerModel, source: some PromptSource, generator: inout RandomGenerator,
+        loss: any Loss = MeanSquaredError(), cancellation: CancellationFlag? = nil,
+        progress: ((TrainingProgress) -> Void)? = nil
+    ) throws -> TrainingSummary {
+        try settings.validate(for: model.configuration)
+        guard source.inputDimension == model.configuration.inputDimension else {
+            throw TrainingSettingsError(description: "the prompt source gives x of width \(source.inputDimension); the model reads width \(model.configuration.inputDimension)")
+        }
+        try model.setFrozenGroups(settings.frozenGroups)
+        let ranges = model.trainableRanges
+        let optimizer = self.optimizer ?? makeOptimizer(model)
+        self.optimizer = optimizer
+        let maximumPoints = (completedSteps..<max(completedSteps, settings.steps)).isEmpty
+            ? settings.curriculum.points(atStep: completedSteps)
+            : settings.curriculum.points(atStep: settings.steps - 1)
+        model.reserve(batch: settings.batchSize, points: maximumPoints)
+
+        var batch = PromptBatch(count: settings.batchSize, points: settings.curriculum.points(atStep: completedSteps),
+                                inputDimension: source.inputDimension)
+        var losses: [Float] = []
+        losses.reserveCapacity(max(0, settings.steps - completedSteps))
+        let clock = ContinuousClock()
+        let started = clock.now
+        var cancelled = false
+        while completedSteps < settings.steps {
+            if cancellation?.isCancelled == true { cancelled = true; break }
+            let step = completedSteps
+            let points = settings.curriculum.points(atStep: step)
+            batch.reshape(count: settings.batchSize, points: points)
+            source.fill(&batch, using: &generator)
+            let value = try model.trainingStep(batch, loss: loss)
+            let rate = settings.schedule.rate(base: settings.learningRate, step: step, totalSteps: settings.steps)
+            model.withParameters { parameters in
+                model.withGradients { gradients in
+                    if let clip = settings.gradientClip {
+                        clipGradientNorm(gradients.baseAddress!, ranges: ranges, maximum: clip)
+                    }
+                    optimizer.update(parameters: parameters.baseAddress!, gradients: gradients.baseAddress!, ranges: ranges, learningRate: rate)
+                }
+            }
+            completedSteps += 1
+            losses.append(value)
+            if let progress {
+                let elapsed = seconds(clock.now - started)
+                let perSecond = Double(losses.count) / max(elapsed, 1e-9)
+                progress(TrainingProgress(
+                    step: completedSteps, totalSteps: settings.steps, loss: value, points: points, learningRate: rate,
+                    stepsPerSecond: perSecond, elapsed: elapsed,
+                    estimatedRemaining: Double(settings.steps - completedSteps) / perSecond))
+            }
+        }
+        return TrainingSummary(stepsCompleted: completedSteps, losses: losses, cancelled: cancelled,
+                               elapsed: seconds(clock.now - started))
+    }
+
+    private func makeOptimizer(_ model: TransformerModel) -> any Optimizer {
+        switch settings.optimizer {
+        case .adam(let adam): AdamOptimizer(parameterCount: model.parameterCount, settings: adam, executor: model.executor)
+        case .sgd: SGDOptimizer(executor: model.executor)
+        }
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    let parts = duration.components
+    return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+}
