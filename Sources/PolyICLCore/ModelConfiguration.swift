@@ -67,14 +67,14 @@ public struct ModelConfiguration: Sendable, Hashable, Codable {
     public var parameterLayout: [ParameterSpec] {
         var specs: [ParameterSpec] = []
         var offset = 0
-        func add(_ name: String, _ shape: [Int], _ group: String, _ kind: ParameterSpec.Kind) {
-            let spec = ParameterSpec(name: name, shape: shape, offset: offset, group: group, kind: kind)
+        func add(_ name: String, _ shape: [Int], _ group: String, _ kind: ParameterSpec.Kind, fanIn: Int = 0) {
+            let spec = ParameterSpec(name: name, shape: shape, offset: offset, group: group, kind: kind, fanIn: fanIn)
             specs.append(spec)
             offset += spec.count
         }
         let d = embedding
-        add("_read_in.weight", [d, inputDimension], "read_in", .linearWeight)
-        add("_read_in.bias", [d], "read_in", .bias)
+        add("_read_in.weight", [d, inputDimension], "read_in", .linearWeight, fanIn: inputDimension)
+        add("_read_in.bias", [d], "read_in", .linearBias, fanIn: inputDimension)
         if positionalEmbeddings { add("_backbone.wpe.weight", [positions, d], "wpe", .positionEmbedding) }
         for i in 0..<layers {
             let h = "_backbone.h.\(i)."
@@ -94,8 +94,8 @@ public struct ModelConfiguration: Sendable, Hashable, Codable {
         }
         add("_backbone.ln_f.weight", [d], "ln_f", .layerNormGain)
         add("_backbone.ln_f.bias", [d], "ln_f", .bias)
-        add("_read_out.weight", [1, d], "read_out", .linearWeight)
-        add("_read_out.bias", [1], "read_out", .bias)
+        add("_read_out.weight", [1, d], "read_out", .linearWeight, fanIn: d)
+        add("_read_out.bias", [1], "read_out", .linearBias, fanIn: d)
         return specs
     }
 
@@ -112,10 +112,14 @@ public struct ModelConfiguration: Sendable, Hashable, Codable {
 /// One parameter tensor of the model: PyTorch name, shape (row-major, PyTorch layout:
 /// Conv1D weights are [in, out], `nn.Linear` weights [out, in]) and place in the flat buffer.
 public struct ParameterSpec: Sendable, Hashable, Codable {
-    /// How the tensor is initialised (GPT-2 initialisation) and what it is.
+    /// How the tensor is initialised and what it is. The backbone gets GPT-2's
+    /// initialisation; `read_in` and `read_out` are plain `nn.Linear` layers outside the
+    /// backbone, which Garg et al.'s code leaves at PyTorch's defaults.
     public enum Kind: String, Sendable, Hashable, Codable {
-        /// N(0, 0.02), stored [out, in] (`nn.Linear`).
+        /// U(-1/sqrt(fanIn), 1/sqrt(fanIn)), stored [out, in] (`nn.Linear` default).
         case linearWeight
+        /// U(-1/sqrt(fanIn), 1/sqrt(fanIn)) (`nn.Linear` default).
+        case linearBias
         /// N(0, 0.02), stored [in, out] (Hugging Face `Conv1D`).
         case conv1DWeight
         /// N(0, 0.02 / sqrt(2 * layers)), stored [in, out]: attn.c_proj and mlp.c_proj.
@@ -133,6 +137,8 @@ public struct ParameterSpec: Sendable, Hashable, Codable {
     public var offset: Int
     public var group: String
     public var kind: Kind
+    /// Inputs of the `nn.Linear` layer this tensor belongs to (0 for other kinds).
+    public var fanIn: Int = 0
     public var count: Int { shape.reduce(1, *) }
 }
 

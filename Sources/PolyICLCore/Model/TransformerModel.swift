@@ -23,7 +23,8 @@ public final class TransformerModel {
     private var trainingWorkspace: ActivationWorkspace?
     private var inferenceWorkspace: ActivationWorkspace?
 
-    /// Builds the model with GPT-2 initialisation, drawing from `generator` tensor by tensor
+    /// Builds the model with GPT-2 initialisation for the backbone and PyTorch's `nn.Linear`
+    /// defaults for `read_in`/`read_out` (as Garg et al.'s code), drawing from `generator` tensor by tensor
     /// in `parameterLayout` order. `threads` nil: all cores.
     public init(configuration: ModelConfiguration, generator: inout RandomGenerator, threads: Int? = nil) throws {
         try configuration.validate()
@@ -37,8 +38,11 @@ public final class TransformerModel {
         for spec in configuration.parameterLayout {
             let values = parameters.pointer + spec.offset
             switch spec.kind {
-            case .linearWeight, .conv1DWeight, .positionEmbedding:
+            case .conv1DWeight, .positionEmbedding:
                 for i in 0..<spec.count { values[i] = Float(0.02 * generator.nextNormal()) }
+            case .linearWeight, .linearBias:
+                let bound = 1.0 / Double(max(1, spec.fanIn)).squareRoot()
+                for i in 0..<spec.count { values[i] = Float(generator.nextUniform(-bound, bound)) }
             case .residualProjectionWeight:
                 for i in 0..<spec.count { values[i] = Float(residualStd * generator.nextNormal()) }
             case .layerNormGain:
