@@ -51,13 +51,15 @@ def test_execute_round_trip_and_outputs(kernel):
 
     reply, outputs = run(kc, 'display "<b>hi</b>"')
     assert outputs[0][0] == "display_data"
-    assert outputs[0][1]["data"] == {"text/html": "<b>hi</b>", "text/plain": "<b>hi</b>"}
+    # The plain-text copy of HTML is its text without tags.
+    assert outputs[0][1]["data"] == {"text/html": "<b>hi</b>", "text/plain": "hi"}
 
     reply, outputs = run(kc, "progress 5")
     types = [t for t, _ in outputs]
     assert types == ["display_data"] + ["update_display_data"] * 5
     ids = {c["transient"]["display_id"] for _, c in outputs}
     assert len(ids) == 1 and ids != {""}
+    assert outputs[-1][1]["data"]["text/plain"].endswith(" 5/5 (100%)")
 
     reply, outputs = run(kc, "help print")
     assert reply["payload"][0]["source"] == "page"
