@@ -97,12 +97,41 @@ def execute(km, kc, code):
         try:
             reply = kc.get_shell_msg(timeout=TIMEOUT if interrupted else PATIENCE)
         except Exception:
-            assert not interrupted, f"no reply even after an interrupt for cell {code!r}"
+            assert not interrupted, f"no reply even after an interrupt for cell {code[:80]!r}"
             km.interrupt_kernel()
             interrupted = True
             continue
         if reply["parent_header"].get("msg_id") == msg_id:
             return reply["content"]
+
+
+# Extremes random cells rarely reach: deep nesting (once a stack overflow that killed
+# the kernel), a very long line, many lines, many errors in one cell.
+EXTREME_CELLS = [
+    "y = " + "[" * 20_000 + "]" * 20_000,
+    "y = " + "[" * 20_000,
+    "print " + "f(" * 5_000 + "1" + ")" * 5_000,
+    "]" * 10_000,
+    'print "' + "x" * 200_000 + '"',
+    "\n".join(f"v{i} = {i}" for i in range(2_000)),
+    "\n".join("pirnt 1" for _ in range(500)),
+]
+
+
+def test_extreme_cells_are_answered(kernel):
+    km, kc = kernel
+    for code in EXTREME_CELLS:
+        content = execute(km, kc, code)
+        assert content["status"] in ("ok", "error"), f"{code[:40]!r}...: {content}"
+        assert len(content.get("traceback", [])) < 100, f"{code[:40]!r}...: a traceback of {len(content['traceback'])} lines"
+        assert km.is_alive(), f"the kernel died on {code[:40]!r}..."
+        for request in (kc.complete, kc.inspect):
+            request(code, len(code) // 2)
+            assert kc.get_shell_msg(timeout=TIMEOUT)["content"]["status"] == "ok"
+    outputs = []
+    reply = kc.execute_interactive("v1999", timeout=TIMEOUT, output_hook=outputs.append)
+    assert reply["content"]["status"] == "ok"
+    assert [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"] == ["1999"]
 
 
 def test_random_cells_are_all_answered(kernel):
