@@ -51,7 +51,15 @@ public struct LinearRegressionTask: PromptSource, CustomStringConvertible, Equat
     }
 
     public func fill(_ batch: inout PromptBatch, using generator: inout RandomGenerator) {
-        fill(&batch, cleanValues: nil, using: &generator)
+        fill(&batch, activeDimensions: dimension, cleanValues: nil, using: &generator)
+    }
+
+    /// Fills `batch` with the same draws as ``fill(_:using:)`` but keeps only the first
+    /// `activeDimensions` coordinates of every x, setting the trailing ones to zero before
+    /// y = w.x is computed: Garg et al.'s curriculum on dimensions (their sampler draws all
+    /// d coordinates and zeroes the truncated ones). `activeDimensions` is clamped to 1...d.
+    public func fill(_ batch: inout PromptBatch, activeDimensions: Int, using generator: inout RandomGenerator) {
+        fill(&batch, activeDimensions: activeDimensions, cleanValues: nil, using: &generator)
     }
 
     /// Fills `batch` exactly as ``fill(_:using:)`` does (same draws) and also writes the
@@ -61,20 +69,25 @@ public struct LinearRegressionTask: PromptSource, CustomStringConvertible, Equat
             cleanValues = [Float](repeating: 0, count: batch.count * batch.points)
         }
         cleanValues.withUnsafeMutableBufferPointer { clean in
-            fill(&batch, cleanValues: clean, using: &generator)
+            fill(&batch, activeDimensions: dimension, cleanValues: clean, using: &generator)
         }
     }
 
-    private func fill(_ batch: inout PromptBatch, cleanValues: UnsafeMutableBufferPointer<Float>?, using generator: inout RandomGenerator) {
+    private func fill(
+        _ batch: inout PromptBatch, activeDimensions: Int, cleanValues: UnsafeMutableBufferPointer<Float>?,
+        using generator: inout RandomGenerator
+    ) {
         precondition(batch.inputDimension == dimension, "LinearRegressionTask(d=\(dimension)) fills batches with inputDimension \(dimension)")
         let d = dimension, points = batch.points
+        let active = min(max(1, activeDimensions), d)
         let noise = noiseVariance.squareRoot()
         var w = [Double](repeating: 0, count: d)
         for prompt in 0..<batch.count {
             for j in 0..<d { w[j] = wShift + wScale * generator.nextNormal() }
             let xBase = prompt * points * d
             for k in 0..<(points * d) {
-                batch.xs[xBase + k] = Float(xShift + xScale * generator.nextNormal())
+                let x = Float(xShift + xScale * generator.nextNormal())
+                batch.xs[xBase + k] = k % d < active ? x : 0
             }
             for i in 0..<points {
                 var y = 0.0

@@ -85,7 +85,8 @@ public struct TrainingSummary: Sendable {
 }
 
 /// Runs training steps on a model: draws a fresh batch per step from the source (curriculum
-/// on the points), forward + loss + backward, optional clipping, optimiser update.
+/// on the points; a ``StepAwarePromptSource`` is also told the step, e.g. for a curriculum on
+/// dimensions), forward + loss + backward, optional clipping, optimiser update.
 ///
 /// The optimiser state and the step count live here, so calling `train` again after a
 /// cancellation continues the same run where it stopped.
@@ -125,12 +126,17 @@ public final class Trainer {
         let clock = ContinuousClock()
         let started = clock.now
         var cancelled = false
+        let stepAware = source as? any StepAwarePromptSource
         while completedSteps < settings.steps {
             if cancellation?.isCancelled == true { cancelled = true; break }
             let step = completedSteps
             let points = settings.curriculum.points(atStep: step)
             batch.reshape(count: settings.batchSize, points: points)
-            source.fill(&batch, using: &generator)
+            if let stepAware {
+                stepAware.fill(&batch, atStep: step, using: &generator)
+            } else {
+                source.fill(&batch, using: &generator)
+            }
             let value = try model.trainingStep(batch, loss: loss)
             let rate = settings.schedule.rate(base: settings.learningRate, step: step, totalSteps: settings.steps)
             model.withParameters { parameters in
