@@ -51,13 +51,15 @@ def test_execute_round_trip_and_outputs(kernel):
 
     reply, outputs = run(kc, 'display "<b>hi</b>"')
     assert outputs[0][0] == "display_data"
-    assert outputs[0][1]["data"] == {"text/html": "<b>hi</b>", "text/plain": "<b>hi</b>"}
+    # The plain-text copy of HTML is its text without tags.
+    assert outputs[0][1]["data"] == {"text/html": "<b>hi</b>", "text/plain": "hi"}
 
     reply, outputs = run(kc, "progress 5")
     types = [t for t, _ in outputs]
     assert types == ["display_data"] + ["update_display_data"] * 5
     ids = {c["transient"]["display_id"] for _, c in outputs}
     assert len(ids) == 1 and ids != {""}
+    assert outputs[-1][1]["data"]["text/plain"].endswith(" 5/5 (100%)")
 
     reply, outputs = run(kc, "help print")
     assert reply["payload"][0]["source"] == "page"
@@ -141,13 +143,17 @@ def test_heartbeat_answered_during_long_cell(kernel):
 
 def test_stop_on_error_aborts_queued_cells(kernel):
     _, kc = kernel
-    failing = kc.execute("sleep 0.5\nundefined_command")
+    # The language checks a whole cell before running any of it, so a failing cell fails
+    # at once; a sleeping cell before it makes sure the requests after it are queued.
+    busy = kc.execute("sleep 0.5")
+    failing = kc.execute("undefined_command")
     queued = [kc.execute("q = 1"), kc.execute('print "never"')]
     info = kc.kernel_info()  # queued too, but not an execution: still answered
     replies = {}
-    while len(replies) < 4:
+    while len(replies) < 5:
         msg = kc.get_shell_msg(timeout=TIMEOUT)
         replies[msg["parent_header"]["msg_id"]] = msg["content"]
+    assert replies[busy]["status"] == "ok"
     assert replies[failing]["ename"] == "UnknownCommand"
     assert replies[info]["status"] == "ok" and replies[info]["language_info"]["name"] == "polyicl"
     for msg_id in queued:
@@ -159,12 +165,14 @@ def test_stop_on_error_aborts_queued_cells(kernel):
 
 def test_stop_on_error_false_keeps_queued_cells(kernel):
     _, kc = kernel
-    failing = kc.execute("sleep 0.3\nundefined_command", stop_on_error=False)
+    busy = kc.execute("sleep 0.3")
+    failing = kc.execute("undefined_command", stop_on_error=False)
     queued = kc.execute("r = 2")
     replies = {}
-    while len(replies) < 2:
+    while len(replies) < 3:
         msg = kc.get_shell_msg(timeout=TIMEOUT)
         replies[msg["parent_header"]["msg_id"]] = msg["content"]
+    assert replies[busy]["status"] == "ok"
     assert replies[failing]["status"] == "error"
     assert replies[queued]["status"] == "ok"
 

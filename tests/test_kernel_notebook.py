@@ -17,6 +17,6 @@ def test_nbclient_runs_the_sample_notebook():
     assert code[2].outputs[0].data["text/html"] == "<b>hi</b>"
     # nbclient applies update_display_data in place: one output showing the final state.
     assert len(code[3].outputs) == 1
-    assert code[3].outputs[0].data["text/plain"] == "progress 3/3"
+    assert code[3].outputs[0].data["text/plain"].endswith(" 3/3 (100%)")
     assert code[4].outputs[0].name == "stderr" and code[4].outputs[0].text == "warning\n"
     nbformat.validate(nb)

@@ -18,7 +18,7 @@ struct KernelCommand: ParsableCommand {
         } catch {
             throw KernelStartError(message: error.description)
         }
-        let server = KernelServer(connection: connection, interpreter: TemporarySampleInterpreter())
+        let server = KernelServer(connection: connection, interpreter: LanguageKernelInterpreter())
         let status: Int32
         do {
             status = try server.run()

@@ -86,15 +86,25 @@ public final class Interpreter: @unchecked Sendable {
         return MIMEBundle(plainText: value.description)
     }
 
+    /// How many problems an error shows in full; a cell of thousands of unclosed brackets
+    /// would otherwise bury the first (usually the cause) under pages of the same message.
+    static let shownProblems = 10
+
     static func error(from diagnostics: [Diagnostic], in cell: String) -> ExecutionError {
         let first = diagnostics[0]
         let more = diagnostics.count - 1
         var traceback: [String] = []
-        for (i, d) in diagnostics.enumerated() {
+        for (i, d) in diagnostics.prefix(shownProblems).enumerated() {
             if i > 0 { traceback.append("") }
             traceback += d.rendered(in: cell)
         }
-        if more > 0 { traceback.append(""); traceback.append("\(diagnostics.count) problems; nothing was run.") }
+        if diagnostics.count > shownProblems {
+            traceback.append("")
+            traceback.append("\(diagnostics.count) problems (the first \(shownProblems) shown); nothing was run.")
+        } else if more > 0 {
+            traceback.append("")
+            traceback.append("\(diagnostics.count) problems; nothing was run.")
+        }
         let location = "line \(first.range.start.line), column \(first.range.start.column)"
         return ExecutionError(
             name: first.kind.rawValue,

@@ -7,8 +7,14 @@ public struct Parser {
         public var lexed: Lexer.Output
     }
 
+    /// How deep lists and calls may nest. Parsing, checking and freeing a value all recurse
+    /// once per level, so without a bound a cell of a few thousand `[` overflows the
+    /// stack and kills the kernel; real arguments nest two or three levels.
+    public static let maximumNesting = 32
+
     private let tokens: [Token]
     private var index = 0
+    private var nesting = 0
     private var diagnostics: [Diagnostic] = []
 
     private init(tokens: [Token]) {
@@ -142,6 +148,17 @@ public struct Parser {
         return Expression(.range(lower, upper), lower.range.union(upper.range))
     }
 
+    /// Runs `body` one nesting level deeper (inside a list or a call's parentheses).
+    private mutating func nested<T>(opening token: Token, _ body: (inout Parser) throws -> T) throws -> T {
+        if nesting >= Self.maximumNesting {
+            throw fail("lists and calls nest more than \(Self.maximumNesting) levels deep here", at: token.range,
+                       hint: "flatten the value: arguments need at most a few levels, as in [lstsq, ridge(0.2)]")
+        }
+        nesting += 1
+        defer { nesting -= 1 }
+        return try body(&self)
+    }
+
     private mutating func parsePrimary() throws -> Expression {
         let token = current
         switch token.kind {
@@ -158,29 +175,11 @@ public struct Parser {
             advance()
             if name == "true" || name == "false" { return Expression(.boolean(name == "true"), token.range) }
             if current.kind == .leftParenthesis, current.range.start == token.range.end {
-                return try parseCall(name: name, nameToken: token)
+                return try nested(opening: current) { try $0.parseCall(name: name, nameToken: token) }
             }
             return Expression(.name(name), token.range)
         case .leftBracket:
-            advance()
-            var elements: [Expression] = []
-            while current.kind != .rightBracket {
-                if current.kind == .endOfInput {
-                    // The lexer's open-bracket list reports this one once.
-                    throw Abandon()
-                }
-                elements.append(try parseExpression())
-                if current.kind == .comma {
-                    advance()
-                } else if current.kind != .rightBracket {
-                    if current.kind == .endOfInput { throw Abandon() }
-                    throw fail("expected `,` or `]` in the list, found `\(current.text)`", at: current.range,
-                               hint: "separate list elements with commas, as in [lstsq, ridge(0.2), zero]")
-                }
-            }
-            let close = current
-            advance()
-            return Expression(.list(elements), token.range.union(close.range))
+            return try nested(opening: token) { try $0.parseList(opening: token) }
         case .invalid(let message):
             throw fail(message, at: token.range)
         case .leftParenthesis:
@@ -192,6 +191,28 @@ public struct Parser {
             throw fail("expected a value, found `\(token.text)`", at: token.range,
                        hint: "values are numbers, \"strings\", names, a..b, [lists] or calls like ridge(0.2)")
         }
+    }
+
+    private mutating func parseList(opening token: Token) throws -> Expression {
+        advance()  // [
+        var elements: [Expression] = []
+        while current.kind != .rightBracket {
+            if current.kind == .endOfInput {
+                // The lexer's open-bracket list reports this one once.
+                throw Abandon()
+            }
+            elements.append(try parseExpression())
+            if current.kind == .comma {
+                advance()
+            } else if current.kind != .rightBracket {
+                if current.kind == .endOfInput { throw Abandon() }
+                throw fail("expected `,` or `]` in the list, found `\(current.text)`", at: current.range,
+                           hint: "separate list elements with commas, as in [lstsq, ridge(0.2), zero]")
+            }
+        }
+        let close = current
+        advance()
+        return Expression(.list(elements), token.range.union(close.range))
     }
 
     private mutating func parseCall(name: String, nameToken: Token) throws -> Expression {
