@@ -3,7 +3,7 @@
 no errors, the plots, the tables, the final state of the live training display.
 
 The short-training switch: code cells tagged `short-training` have their `steps=N`
-replaced by `steps=40` (and `samples=N` by at most 256), so the test runs in well under a
+replaced by `steps=40` (`warmup=N` by 4, `samples=N` by at most 256), so the test runs in well under a
 minute; the notebooks themselves run the full demo."""
 import pathlib
 import re
@@ -19,6 +19,7 @@ NOTEBOOKS = sorted((kernel_fixtures.ROOT / "notebooks").glob("*.ipynb"))
 
 def shorten(source: str) -> str:
     source = re.sub(r"\bsteps=\d+", "steps=40", source)
+    source = re.sub(r"\bwarmup=\d+", "warmup=4", source)
     return re.sub(r"\bsamples=(\d+)", lambda m: f"samples={min(int(m.group(1)), 256)}", source)
 
 
