@@ -12,7 +12,7 @@ import Testing
         #expect(result == CompletionResult(matches: ["print"], start: 0, end: 3))
         #expect(matches(interpreter, "ev2 = ev") == ["ev", "eval"], "after `name =`: commands, and names to alias")
         // At a statement's start, session names complete too (a bare name shows them).
-        #expect(matches(interpreter, "print 1\nde") == ["deg5", "delete"])
+        #expect(matches(interpreter, "print 1\nde") == ["deg5", "delete", "density"])
     }
 
     @Test func keysOfTheCommandAtTheCursor() throws {

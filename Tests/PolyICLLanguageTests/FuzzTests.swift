@@ -25,7 +25,12 @@ struct SeededGenerator: RandomNumberGenerator {
     /// Valid lines to mutate (no sleeps or long progress: the fuzz runs what it generates).
     static let seeds: [String] = CommandRegistry.standard.commands
         .filter { !["sleep", "progress"].contains($0.name) }
-        .flatMap(\.examples) + ["x = 3", "x", "42", "print \"hello, world\" stream=stderr", "display \"<b>hi</b>\"", "clear", "help print", "progress 2 delay=0"]
+        .flatMap(\.examples)
+        // The fuzz runs what it makes: keep models tiny and runs short.
+        .map { $0.replacingOccurrences(of: "steps=20000", with: "steps=2").replacingOccurrences(of: "steps=1000", with: "steps=2")
+            .replacingOccurrences(of: "steps=500", with: "steps=2").replacingOccurrences(of: "samples=1280", with: "samples=4")
+            .replacingOccurrences(of: "preset=standard", with: "preset=tiny").replacingOccurrences(of: "preset=small", with: "preset=tiny")
+            .replacingOccurrences(of: "points=31", with: "points=4") } + ["x = 3", "x", "42", "print \"hello, world\" stream=stderr", "display \"<b>hi</b>\"", "clear", "help print", "progress 2 delay=0"]
 
     static func mutate(_ text: String, _ g: inout SeededGenerator) -> String {
         var scalars = Array(text.unicodeScalars)

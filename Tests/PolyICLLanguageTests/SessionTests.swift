@@ -14,11 +14,12 @@ import Testing
 
     @Test func aFailingCommandStoresNothingAndKeepsEarlierWork() throws {
         let interpreter = try fixtureInterpreter()
-        let (outcome, _) = interpreter.run("y = 4\nbase = task chebyshev degree=5\nz = 1")
+        // The fixture's file is one byte, not a safetensors file: the load fails at run time.
+        let (outcome, _) = interpreter.run("y = 4\nbase = load \"models/base.safetensors\"\nz = 1")
         let error = try #require(outcome.error)
-        #expect(error.name == "NotBound")
-        #expect(error.message == "task is not bound to the training core yet")
-        #expect(error.traceback[0] == "NotBound at line 2, column 1: task is not bound to the training core yet")
+        #expect(error.name == "InvalidValue")
+        #expect(error.message.hasPrefix("cannot load models/base.safetensors:"))
+        #expect(error.traceback[0].hasPrefix("InvalidValue at line 2, column 13: cannot load models/base.safetensors:"))
         #expect((interpreter.session["y"] as? ValueObject)?.value == .integer(4), "statements before the failure keep their results")
         #expect(interpreter.session["base"]?.kind == .model, "the failed statement did not replace `base`")
         #expect(interpreter.session["z"] == nil, "nothing runs after the failure")

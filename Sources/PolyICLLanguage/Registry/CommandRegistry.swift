@@ -32,7 +32,7 @@ public struct CommandRegistry: Sendable {
         // Bound to the training core.
         TaskCommand.declaration, ModelCommand.declaration, TrainCommand.declaration,
         EvalCommand.declaration, PlotCommand.declaration, TableCommand.declaration,
-        ShowCommand.declaration, SaveCommand.declaration, LoadCommand.declaration,
+        ShowCommand.declaration, DensityCommand.declaration, SaveCommand.declaration, LoadCommand.declaration,
         ExportCommand.declaration,
     ])
 

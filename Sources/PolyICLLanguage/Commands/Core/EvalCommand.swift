@@ -1,4 +1,4 @@
-/// `eval`: error per context length against baselines. Declared now; bound next round.
+/// `eval`: error per context length against baselines (run body in EvalRun.swift).
 enum EvalCommand {
     static let baselines: [FunctionDeclaration] = [
         FunctionDeclaration("lstsq", help: "Least squares on Chebyshev features up to the task's degree (0 before any context point)."),
@@ -28,7 +28,7 @@ enum EvalCommand {
             Parameter("bootstrap", .integer(.nonNegative), default: .integer(1000), help: "Bootstrap resamples for the intervals (0: none)."),
             Parameter("seed", .integer(.nonNegative), default: .integer(0), help: "Seed of the prompts drawn."),
         ],
-        checks: [ModelChecks.pointsWithinContext("points")],
+        checks: [ModelChecks.pointsWithinContext("points"), TaskChecks.inputWidthMatches(task: "on", model: "model")],
         produces: .result,
-        run: { _ in throw CommandFailure.notBound("eval") })
+        run: run)
 }

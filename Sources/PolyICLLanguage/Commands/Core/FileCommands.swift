@@ -1,4 +1,4 @@
-/// `save`, `load` and `export`: files. Declared now; bound to checkpoints next round.
+/// `save`, `load` and `export`: files (run bodies in FileRun.swift).
 enum SaveCommand {
     static let declaration = CommandDeclaration(
         name: "save",
@@ -9,18 +9,22 @@ enum SaveCommand {
             Parameter("model", .objectName([.model]), required: true, help: "The model to save."),
             Parameter("path", .path(mustExist: false, extensions: ["safetensors"]), required: true, help: "The file to write."),
         ],
-        run: { _ in throw CommandFailure.notBound("save") })
+        run: run)
 }
 
 enum LoadCommand {
     static let declaration = CommandDeclaration(
         name: "load",
         summary: "Read a model from a safetensors file.",
-        help: "The configuration is read from the file's metadata.",
+        help: "The configuration is read from the file's metadata; a file saved from PyTorch without it needs heads= (and points= when it has no position embeddings).",
         examples: ["base2 = load \"models/base.safetensors\""],
         positionals: [Parameter("path", .path(mustExist: true, extensions: ["safetensors"]), required: true, help: "The file to read.")],
+        keys: [
+            Parameter("heads", .integer(IntegerBounds(minimum: 1, maximum: 64)), help: "Attention heads, for a file without PolyICL's metadata (saved from PyTorch)."),
+            Parameter("points", .integer(IntegerBounds(minimum: 1, maximum: 4096)), help: "Points, for a file without metadata whose model has no position embeddings."),
+        ],
         produces: .model,
-        run: { _ in throw CommandFailure.notBound("load") })
+        run: run)
 }
 
 enum ExportCommand {
@@ -33,5 +37,5 @@ enum ExportCommand {
             Parameter("result", .objectName([.result]), required: true, help: "The result to write."),
             Parameter("path", .path(mustExist: false, extensions: ["csv", "json"]), required: true, help: "The file to write."),
         ],
-        run: { _ in throw CommandFailure.notBound("export") })
+        run: run)
 }

@@ -1,6 +1,6 @@
 import PolyICLCore
 
-/// `model`: a new transformer. Declared now; bound to the core's model next round.
+/// `model`: a new transformer (run body in ModelRun.swift).
 enum ModelCommand {
     static let presetNames = ModelConfiguration.presets.map(\.name)
 
@@ -29,7 +29,7 @@ enum ModelCommand {
         checks: [configurationIsValid],
         produces: .model,
         updatesEnvironment: ModelChecks.recordConfiguration,
-        run: { _ in throw CommandFailure.notBound("model") })
+        run: run)
 
     /// The configuration the arguments describe: the preset with the given keys over it.
     static func configuration(from arguments: Arguments) -> ModelConfiguration {

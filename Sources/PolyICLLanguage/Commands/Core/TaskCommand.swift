@@ -1,4 +1,4 @@
-/// `task`: a distribution of prompts. Declared now; bound to the training core's tasks next round.
+/// `task`: a distribution of prompts (run body in TaskRun.swift).
 enum TaskCommand {
     static let maximumDegree = 30
 
@@ -53,7 +53,7 @@ enum TaskCommand {
                 ]),
         ],
         produces: .task,
-        run: { _ in throw CommandFailure.notBound("task") })
+        run: run)
 
     /// More fixed coefficients than the polynomial has is a mistake, not a silent clamp.
     static let fixedWithinDegree: CrossCheck = { arguments, _ in

@@ -1,4 +1,4 @@
-/// `train`: trains a model in place. Declared now; bound to the core's trainer next round.
+/// `train`: trains a model in place (run body in TrainRun.swift).
 enum TrainCommand {
     /// Parameter groups that can be frozen (blocks h.0 ... h.63; checked against the
     /// model's layer count when it is bound).
@@ -33,8 +33,8 @@ enum TrainCommand {
             Parameter("seed", .integer(.nonNegative), default: .integer(0), help: "Seed of the prompts drawn."),
             Parameter("freeze", .list(.word(groups)), default: .list([]), help: "Parameter groups left unchanged."),
         ],
-        checks: [warmupWithinSteps, ModelChecks.curriculumWithinContext, ModelChecks.frozenGroupsExist],
-        run: { _ in throw CommandFailure.notBound("train") })
+        checks: [warmupWithinSteps, ModelChecks.curriculumWithinContext, ModelChecks.frozenGroupsExist, TaskChecks.inputWidthMatches(task: "on", model: "model")],
+        run: run)
 
     static let warmupWithinSteps: CrossCheck = { arguments, _ in
         guard let warmup = arguments.integer("warmup"), let steps = arguments.integer("steps"), warmup > steps else { return [] }

@@ -1,5 +1,4 @@
-/// `plot`, `table` and `show`: views of results, tasks and models. Declared now; bound to
-/// the rendering layer next round.
+/// `plot`, `table` and `show`: views of results, tasks and models (run bodies in ViewRun.swift).
 enum PlotCommand {
     static let declaration = CommandDeclaration(
         name: "plot",
@@ -12,7 +11,7 @@ enum PlotCommand {
             Parameter("intervals", .boolean, default: .boolean(true), help: "Shade the bootstrap intervals."),
             Parameter("title", .string, help: "Title above the plot."),
         ],
-        run: { _ in throw CommandFailure.notBound("plot") })
+        run: run)
 }
 
 enum TableCommand {
@@ -23,7 +22,7 @@ enum TableCommand {
         examples: ["table ev", "table ev digits=3"],
         positionals: [Parameter("result", .objectName([.result]), required: true, help: "The result to tabulate.")],
         keys: [Parameter("digits", .integer(IntegerBounds(minimum: 1, maximum: 17)), default: .integer(4), help: "Significant digits shown.")],
-        run: { _ in throw CommandFailure.notBound("table") })
+        run: run)
 }
 
 enum ShowCommand {
@@ -41,5 +40,5 @@ enum ShowCommand {
         ],
         // The model predicts the point after its context, so the context leaves one point free.
         checks: [ModelChecks.pointsWithinContext("context", model: "model", offset: 1)],
-        run: { _ in throw CommandFailure.notBound("show") })
+        run: run)
 }

@@ -1,0 +1,68 @@
+import Foundation
+import PolyICLCore
+import PolyICLRender
+
+extension SaveCommand {
+    @Sendable static func run(_ invocation: CommandInvocation) throws -> (any SessionObject)? {
+        let (name, object) = try invocation.modelObject("model")
+        let path = invocation.resolve(path: invocation.arguments.string("path") ?? "")
+        try requireDirectory(of: path, invocation: invocation)
+        let checkpoint = Checkpoint(configuration: object.configuration, parameters: object.model.parameterValues,
+                                    trainingHistory: object.historyJSON())
+        do { try CheckpointFile.save(checkpoint, to: URL(fileURLWithPath: path)) } catch { throw invocation.failure(error, key: "path") }
+        invocation.sink.stream(.stdout, "saved \(name) (\(TextFormat.grouped(object.configuration.parameterCount)) parameters) to \(invocation.arguments.string("path") ?? path)\n")
+        return nil
+    }
+
+    static func requireDirectory(of path: String, invocation: CommandInvocation) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CommandFailure("FileNotFound", "the directory \(directory) does not exist", hint: "create it first, or write to an existing directory",
+                                 at: invocation.arguments.range(of: "path"))
+        }
+    }
+}
+
+extension LoadCommand {
+    @Sendable static func run(_ invocation: CommandInvocation) throws -> (any SessionObject)? {
+        let a = invocation.arguments
+        let path = invocation.resolve(path: a.string("path") ?? "")
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try CheckpointFile.load(URL(fileURLWithPath: path), heads: a.integer("heads"), points: a.integer("points"))
+        } catch {
+            let text = "\(error)"
+            let hint = text.contains("head") ? "give the head count: load \"\(a.string("path") ?? path)\" heads=4" : nil
+            throw CommandFailure("InvalidValue", "cannot load \(a.string("path") ?? path): \(text)", hint: hint, at: a.range(of: "path"))
+        }
+        do {
+            var generator = RandomGenerator(seed: 0)
+            let model = try TransformerModel(configuration: checkpoint.configuration, generator: &generator)
+            try model.setParameters(checkpoint.parameters)
+            let history = TransformerModelObject.history(fromJSON: checkpoint.trainingHistory)
+            return TransformerModelObject(model: model, history: history.records, foreignHistory: history.foreign)
+        } catch {
+            throw invocation.failure(error, key: "path")
+        }
+    }
+}
+
+extension ExportCommand {
+    @Sendable static func run(_ invocation: CommandInvocation) throws -> (any SessionObject)? {
+        let (name, result) = try invocation.resultObject("result")
+        let written = invocation.arguments.string("path") ?? ""
+        let path = invocation.resolve(path: written)
+        try SaveCommand.requireDirectory(of: path, invocation: invocation)
+        let text = path.lowercased().hasSuffix(".json") ? TableExport.json(result.table) : TableExport.csv(result.table)
+        do {
+            // Foundation's atomic write goes to a temporary file and renames it over the
+            // destination: a reader never sees half a file.
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CommandFailure("InvalidValue", "cannot write \(written): \(error.localizedDescription)", at: invocation.arguments.range(of: "path"))
+        }
+        invocation.sink.stream(.stdout, "exported \(name) (\(result.table.rowCount) rows, \(result.table.columns.count) columns) to \(written)\n")
+        return nil
+    }
+}

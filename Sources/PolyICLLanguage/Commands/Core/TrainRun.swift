@@ -1,0 +1,118 @@
+import Foundation
+import PolyICLCore
+
+extension TrainCommand {
+    /// Seconds between progress updates: at most five a second.
+    static let progressInterval = 0.2
+
+    @Sendable static func run(_ invocation: CommandInvocation) throws -> (any SessionObject)? {
+        let a = invocation.arguments
+        let (modelName, object) = try invocation.modelObject("model")
+        let task = try invocation.taskObject("on")
+        try invocation.requireMatchingInputs(task: task, model: (modelName, object), taskKey: "on")
+        let settings = try settings(from: a, for: object.configuration)
+        let batch = settings.batchSize
+        try invocation.requireShape(of: task, count: batch, points: settings.curriculum.points(atStep: settings.steps - 1), key: "on")
+        do { try settings.validate(for: object.configuration) } catch { throw invocation.failure(error) }
+
+        // The same command after an interruption continues the same run: same optimiser
+        // state, same stream of prompts, same schedule.
+        let seed = UInt64(a.integer("seed") ?? 0)
+        let key = "\(task.name)|\(task.task.definition)|\(settings)|\(seed)"
+        let run: UnfinishedTraining
+        if let unfinished = object.unfinished, unfinished.key == key {
+            run = unfinished
+        } else {
+            run = UnfinishedTraining(trainer: Trainer(settings: settings), generator: RandomGenerator(seed: seed), key: key)
+        }
+        object.unfinished = nil
+        let firstStep = run.trainer.completedSteps
+
+        let displayID = invocation.newDisplayID()
+        invocation.sink.display(TrainingProgressView.starting(model: modelName, steps: settings.steps, firstStep: firstStep), displayID: displayID)
+        let stop = PolyICLCore.CancellationFlag()
+        if invocation.cancellation.isCancelled { stop.cancel() }
+        var lastShown = -Double.infinity
+        let summary: TrainingSummary
+        do {
+            summary = try run.trainer.train(model: object.model, source: task.task.source, generator: &run.generator, cancellation: stop) { progress in
+                // The first step is always shown, then at most one update per interval.
+                if progress.elapsed - lastShown >= progressInterval || progress.step == progress.totalSteps {
+                    lastShown = progress.elapsed
+                    invocation.sink.updateDisplay(displayID, TrainingProgressView.bundle(model: modelName, progress: progress, firstStep: firstStep))
+                }
+                // The language's flag is set by the interrupt; the core's is checked before
+                // each step, so the step in flight always completes.
+                if invocation.cancellation.isCancelled { stop.cancel() }
+            }
+        } catch {
+            throw invocation.failure(error)
+        }
+        let record = TrainingRecord(task: task.task.definition, settings: settingsText(a), firstStep: firstStep,
+                                    totalSteps: settings.steps, losses: summary.losses, cancelled: summary.cancelled)
+        if !summary.losses.isEmpty { object.record(record) }
+        invocation.sink.updateDisplay(displayID, summaryBundle(model: modelName, object: object, record: record, summary: summary))
+        if summary.cancelled {
+            object.unfinished = run
+            let done = summary.stepsCompleted
+            throw CommandFailure("Interrupted", "train stopped at step \(done) of \(settings.steps): `\(modelName)` keeps the weights of step \(done)",
+                                 hint: "run the same train command again to continue from step \(done + 1)")
+        }
+        return nil
+    }
+
+    /// The core's settings from the checked arguments.
+    static func settings(from a: Arguments, for configuration: ModelConfiguration) throws -> TrainingSettings {
+        let steps = a.integer("steps") ?? 1000
+        let warmup = a.integer("warmup") ?? 0
+        let schedule: LearningRateSchedule
+        switch a.word("schedule") ?? "constant" {
+        case "cosine":
+            schedule = .warmupCosine(warmupSteps: warmup, minimumFactor: 0)
+        case "linear":
+            throw CommandFailure("InvalidValue", "schedule=linear is not available in this build's trainer",
+                                 hint: "use schedule=constant or schedule=cosine", at: a.range(of: "schedule"))
+        default:
+            guard warmup == 0 else {
+                throw CommandFailure("InvalidValue", "warmup=\(warmup) needs a schedule that warms up",
+                                     hint: "use schedule=cosine warmup=\(warmup), or leave warmup out", at: a.range(of: "warmup"))
+            }
+            schedule = .constant
+        }
+        let curriculum: Curriculum
+        if let range = a.integerRange("curriculum") {
+            curriculum = Curriculum(start: range.lowerBound, increment: 2, interval: a.integer("every") ?? 2000, end: range.upperBound)
+        } else {
+            curriculum = .fixed(configuration.points)
+        }
+        let frozen = Set((a.list("freeze") ?? []).compactMap(\.wordValue))
+        return TrainingSettings(
+            steps: steps, batchSize: a.integer("batch") ?? 64, learningRate: Float(a.number("lr") ?? 1e-4),
+            optimizer: (a.word("optimizer") ?? "adam") == "sgd" ? .sgd : .adam(AdamSettings()),
+            schedule: schedule, gradientClip: a.number("clip").map(Float.init), curriculum: curriculum, frozenGroups: frozen)
+    }
+
+    static func settingsText(_ a: Arguments) -> String {
+        ["steps", "batch", "lr", "optimizer", "schedule", "warmup", "clip", "curriculum", "every", "seed", "freeze"]
+            .filter { a.isGiven($0) }.compactMap { key in a[key].map { "\(key)=\($0.compactDescription)" } }.joined(separator: " ")
+    }
+
+    static func summaryBundle(model: String, object: TransformerModelObject, record: TrainingRecord, summary: TrainingSummary) -> MIMEBundle {
+        let steps = record.losses.count
+        let rate = summary.elapsed > 0 ? Double(steps) / summary.elapsed : 0
+        var line = summary.cancelled
+            ? "trained \(model): interrupted at step \(summary.stepsCompleted) of \(record.totalSteps)"
+            : "trained \(model): \(record.totalSteps) steps"
+        line += " (\(steps) in this cell, \(TextFormat.duration(summary.elapsed)), \(TextFormat.number(rate, digits: 3)) steps/s)"
+        if let first = record.losses.first, let last = record.losses.last {
+            let tail = record.losses.suffix(max(1, steps / 20))
+            let mean = tail.reduce(0.0) { $0 + Double($1) } / Double(tail.count)
+            line += "; loss \(TextFormat.number(Double(first))) at its first step, \(TextFormat.number(Double(last))) at its last"
+                + " (mean of the last \(tail.count): \(TextFormat.number(mean)))"
+        }
+        var html = "<div><div style=\"font-family:monospace\">" + HTMLText.escape(line) + "</div>"
+        let losses = object.allLosses
+        if losses.count >= 2 { html += TrainingFigures.lossChart(losses, title: "Training loss of \(model)").svg() }
+        return MIMEBundle(plainText: line, html: html + "</div>")
+    }
+}

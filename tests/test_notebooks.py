@@ -1,0 +1,80 @@
+"""Executes every notebook in notebooks/ through the installed PolyICL kernel with nbclient
+(as CI and `scripts/main.sh --headless` do) and checks that each expected output is there:
+no errors, the plots, the tables, the final state of the live training display.
+
+The short-training switch: code cells tagged `short-training` have their `steps=N`
+replaced by `steps=40` (`warmup=N` by 4, `samples=N` by at most 256), so the test runs in well under a
+minute; the notebooks themselves run the full demo."""
+import pathlib
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+import kernel_fixtures
+
+NOTEBOOKS = sorted((kernel_fixtures.ROOT / "notebooks").glob("*.ipynb"))
+
+
+def shorten(source: str) -> str:
+    source = re.sub(r"\bsteps=\d+", "steps=40", source)
+    source = re.sub(r"\bwarmup=\d+", "warmup=4", source)
+    return re.sub(r"\bsamples=(\d+)", lambda m: f"samples={min(int(m.group(1)), 256)}", source)
+
+
+def execute(path: pathlib.Path) -> nbformat.NotebookNode:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "short-training" in cell.metadata.get("tags", []):
+            cell.source = shorten(cell.source)
+    NotebookClient(nb, kernel_name=kernel_fixtures.KERNEL_NAME, timeout=600,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def executed(request):
+    return request.param, execute(request.param)
+
+
+def outputs_of(cell):
+    return [o for o in cell.outputs if o.output_type in ("display_data", "execute_result")]
+
+
+def test_no_cell_fails(executed):
+    _, nb = executed
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            assert not errors, f"cell {cell.source!r} failed: {errors}"
+    nbformat.validate(nb)
+
+
+def test_expected_outputs_are_there(executed):
+    path, nb = executed
+    if path.name != "01-in-context-learning.ipynb":
+        pytest.skip("expectations are written for notebook 01")
+    code = {cell.metadata.get("tags", [None])[0] if cell.metadata.get("tags") else None: cell
+            for cell in nb.cells if cell.cell_type == "code"}
+    svg = lambda cell: [o for o in outputs_of(cell) if "image/svg+xml" in o.data]
+    # Figure 1: two joint-density heatmaps.
+    assert len(svg(code["figure-1"])) == 2
+    assert "density" in code["figure-1"].outputs[0].data["text/plain"]
+    # Sampled tasks: one grid of function plots.
+    assert "<svg" in svg(code["samples"])[0].data["image/svg+xml"]
+    # The training demo: one display, in its final state (the summary with the loss curve).
+    train = code["short-training"]
+    final = outputs_of(train)
+    assert final[0].data["text/plain"].startswith("trained demo: ")
+    assert "<svg" in final[0].data["text/html"]
+    # The shipped checkpoint loads and shows its configuration.
+    assert "parameters:" in outputs_of(code["load"])[-1].data["text/plain"]
+    # Figure 2: error against context length with the baselines, then the table.
+    figure = svg(code["figure-2"])[-1].data["image/svg+xml"]
+    for name in ("pre", "least squares", "ridge 0.2"):
+        assert name in figure
+    table = outputs_of(code["table"])[-1].data
+    assert "<table" in table["text/html"] and "pre mean" in table["text/plain"]
+    # Predictions on sampled polynomials.
+    assert "pre prediction" in svg(code["predictions"])[-1].data["image/svg+xml"]
