@@ -46,5 +46,8 @@ nbformat.write(nb, sys.argv[1])
 print(f"main: wrote {sys.argv[1]} ({time.time() - started:.0f} s)", file=sys.stderr)
 PY
 else
-  exec "$venv/bin/jupyter" lab --notebook-dir=notebooks
+  lab_options=(--notebook-dir=notebooks)
+  # Jupyter refuses to run as root unless told to (containers and fresh VMs often are root).
+  [ "$(id -u)" -eq 0 ] && lab_options+=(--allow-root)
+  exec "$venv/bin/jupyter" lab "${lab_options[@]}"
 fi
