@@ -100,6 +100,9 @@ public final class Trainer {
 
     /// Trains until `settings.steps` steps are complete or `cancellation` is set (checked
     /// after every step: the weights are those of the last completed step).
+    ///
+    /// With adapters attached (``TransformerModel/attach(_:)``) only the adapter parameters
+    /// train, the whole base stays frozen and `frozenGroups` is not used.
     public func train(
         model: TransformerModel, source: some PromptSource, generator: inout RandomGenerator,
         loss: any Loss = MeanSquaredError(), cancellation: CancellationFlag? = nil,
@@ -109,8 +112,9 @@ public final class Trainer {
         guard source.inputDimension == model.configuration.inputDimension else {
             throw TrainingSettingsError(description: "the prompt source gives x of width \(source.inputDimension); the model reads width \(model.configuration.inputDimension)")
         }
-        try model.setFrozenGroups(settings.frozenGroups)
-        let ranges = model.trainableRanges
+        let adapters = model.adapters
+        if adapters == nil { try model.setFrozenGroups(settings.frozenGroups) }
+        let ranges = adapters.map { [0..<$0.parameterCount] } ?? model.trainableRanges
         let optimizer = self.optimizer ?? makeOptimizer(model)
         self.optimizer = optimizer
         let maximumPoints = (completedSteps..<max(completedSteps, settings.steps)).isEmpty
@@ -133,13 +137,15 @@ public final class Trainer {
             source.fill(&batch, using: &generator)
             let value = try model.trainingStep(batch, loss: loss)
             let rate = settings.schedule.rate(base: settings.learningRate, step: step, totalSteps: settings.steps)
-            model.withParameters { parameters in
-                model.withGradients { gradients in
-                    if let clip = settings.gradientClip {
-                        clipGradientNorm(gradients.baseAddress!, ranges: ranges, maximum: clip)
-                    }
-                    optimizer.update(parameters: parameters.baseAddress!, gradients: gradients.baseAddress!, ranges: ranges, learningRate: rate)
-                }
+            func update(_ parameters: UnsafeMutableBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) {
+                guard let p = parameters.baseAddress, let g = gradients.baseAddress else { return }
+                if let clip = settings.gradientClip { clipGradientNorm(g, ranges: ranges, maximum: clip) }
+                optimizer.update(parameters: p, gradients: g, ranges: ranges, learningRate: rate)
+            }
+            if let adapters {
+                adapters.withParameters { parameters in adapters.withGradients { update(parameters, $0) } }
+            } else {
+                model.withParameters { parameters in model.withGradients { update(parameters, $0) } }
             }
             completedSteps += 1
             losses.append(value)
@@ -157,9 +163,10 @@ public final class Trainer {
     }
 
     private func makeOptimizer(_ model: TransformerModel) -> any Optimizer {
+        let count = model.adapters?.parameterCount ?? model.parameterCount
         switch settings.optimizer {
-        case .adam(let adam): AdamOptimizer(parameterCount: model.parameterCount, settings: adam, executor: model.executor)
-        case .sgd: SGDOptimizer(executor: model.executor)
+        case .adam(let adam): return AdamOptimizer(parameterCount: count, settings: adam, executor: model.executor)
+        case .sgd: return SGDOptimizer(executor: model.executor)
         }
     }
 }
