@@ -272,3 +272,57 @@ import Testing
         #expect(loaded.lora == adapters.lora && loaded.promptPairs == 1)
     }
 }
+
+/// The merge against peft's own formula, computed by NumPy from the saved files alone.
+@Suite struct AdapterMergeReferenceTests {
+    @Test func mergedWeightsMatchPeftsFormulaInNumPy() throws {
+        var generator = RandomGenerator(seed: 21)
+        let configuration = ModelConfiguration(embedding: 16, layers: 2, heads: 2, points: 8)
+        let model = try TransformerModel(configuration: configuration, generator: &generator, threads: 1)
+        let lora = LoRASettings(rank: 3, alpha: 12, targets: [.attentionInput, .mlpOutput])
+        let adapters = try ModelAdapters(model: model, lora: lora, generator: &generator)
+        try adapters.setParameters(randomFloats(adapters.parameterCount, &generator))
+        try model.attach(adapters)
+        let directory = try DataTestSupport.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try CheckpointFile.save(Checkpoint(configuration: configuration, parameters: model.parameterValues), to: directory.appendingPathComponent("base.safetensors"))
+        try AdapterFile.save(adapters, to: directory.appendingPathComponent("adapter_model.safetensors"))
+        // peft, LoRA Linear around a GPT-2 Conv1D (fan_in_fan_out=True):
+        // get_delta_weight = transpose(B @ A, True) * scaling; merged = W + delta.
+        try DataTestSupport.runPython("""
+        import json, struct, numpy as np
+        def load(path):
+            raw = open(path, 'rb').read()
+            n = struct.unpack('<Q', raw[:8])[0]
+            header = json.loads(raw[8:8 + n]); data = raw[8 + n:]
+            meta = header.pop('__metadata__', {})
+            out = {}
+            for name, t in header.items():
+                a, b = t['data_offsets']
+                out[name] = np.frombuffer(data[a:b], dtype=np.float32).reshape(t['shape'])
+            return out, meta
+        base, _ = load('base.safetensors')
+        lora, meta = load('adapter_model.safetensors')
+        scaling = float(meta['lora_alpha']) / int(meta['r'])
+        for module in meta['target_modules'].split(','):
+            for i in range(2):
+                prefix = f'base_model.model._backbone.h.{i}.{module}.'
+                A, B = lora[prefix + 'lora_A.weight'], lora[prefix + 'lora_B.weight']
+                W = base[f'_backbone.h.{i}.{module}.weight'].astype(np.float64)
+                merged = W + (B.astype(np.float64) @ A.astype(np.float64)).T * scaling
+                np.save(f'merged-{i}-{module}.npy', merged)
+        """, in: directory)
+        let merged = model.mergedParameters()
+        for layer in 0..<2 {
+            for target in lora.orderedTargets {
+                let reference = try NumpyFile.read(directory.appendingPathComponent("merged-\(layer)-\(target.rawValue).npy"))
+                let (n, m) = target.shape(width: 16)
+                #expect(reference.shape == [n, m])
+                let offset = model.weightOffset(layer: layer, target: target)
+                let ours = Array(merged[offset..<(offset + n * m)])
+                let worst = zip(ours, reference.floats).map { abs($0 - $1) }.max() ?? .infinity
+                #expect(worst < 1e-5, "layer \(layer) \(target.rawValue): worst difference \(worst)")
+            }
+        }
+    }
+}
