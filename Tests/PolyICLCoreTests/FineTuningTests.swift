@@ -181,6 +181,10 @@ import Testing
         #expect { try model.predict(tooLong) } throws: { error in
             "\(error)".contains("soft prompt of 3 pairs and 6 points need 18 positions") && "\(error)".contains("at most 5 points")
         }
+        let trainer = Trainer(settings: TrainingSettings(steps: 1, batchSize: 2, curriculum: .fixed(6)))
+        #expect { _ = try trainer.train(model: model, source: RandomLines(), generator: &generator) } throws: { error in
+            "\(error)".contains("soft prompt of 3 pairs") && "\(error)".contains("at most 5")
+        }
         #expect(throws: FineTuningError.self) { try ModelAdapters(model: model, lora: nil, softPromptPairs: 8, generator: &generator) }
         #expect(throws: FineTuningError.self) { try ModelAdapters(model: model, lora: LoRASettings(rank: 0), generator: &generator) }
     }

@@ -120,6 +120,9 @@ public final class Trainer {
         let maximumPoints = (completedSteps..<max(completedSteps, settings.steps)).isEmpty
             ? settings.curriculum.points(atStep: completedSteps)
             : settings.curriculum.points(atStep: settings.steps - 1)
+        if let adapters, adapters.promptPairs > 0, maximumPoints + adapters.promptPairs > model.configuration.points {
+            throw TrainingSettingsError(description: "curriculum reaches \(maximumPoints) points, but with a soft prompt of \(adapters.promptPairs) pairs this model (\(model.configuration.points) points) fits at most \(model.configuration.points - adapters.promptPairs): lower the curriculum end or the prompt pairs")
+        }
         model.reserve(batch: settings.batchSize, points: maximumPoints)
 
         var batch = PromptBatch(count: settings.batchSize, points: settings.curriculum.points(atStep: completedSteps),
