@@ -21,6 +21,10 @@ public final class TransformerModel {
     public private(set) var frozenGroups: Set<String> = []
     private var trainable: TrainableGroups
     private var trainingWorkspace: ActivationWorkspace?
+    /// LoRA adapters and/or a soft prompt (FineTuning/); set by `attach(_:)`, nil: the plain model.
+    public internal(set) var adapters: ModelAdapters?
+    /// Positions the soft prompt occupies before the real tokens (0 without one).
+    var promptPositions: Int { adapters?.promptPositions ?? 0 }
     private var inferenceWorkspace: ActivationWorkspace?
 
     /// Builds the model with GPT-2 initialisation for the backbone and PyTorch's `nn.Linear`
@@ -125,10 +129,11 @@ public final class TransformerModel {
     }
 
     /// The residual stream after the embedding and after every block: layers + 1 arrays of
-    /// [count, 2 * points, embedding] (the input of the spectral analysis).
+    /// [count, 2 * points, embedding] (the input of the spectral analysis); with a soft
+    /// prompt attached, its 2P rows come first in every sequence.
     public func hiddenStates(_ batch: PromptBatch) throws -> [[Float]] {
         try check(batch)
-        let T = 2 * batch.points, C = configuration.embedding
+        let T = promptPositions + 2 * batch.points, C = configuration.embedding
         var states = [[Float]](repeating: [], count: configuration.layers + 1)
         for i in states.indices { states[i].reserveCapacity(batch.count * T * C) }
         executor.configureBLAS()
@@ -149,7 +154,7 @@ public final class TransformerModel {
                 training: false, threads: executor.threads)
         }
         guard let workspace = inferenceWorkspace else { return }
-        let chunk = max(1, workspace.sequenceCapacity(positions: 2 * batch.points))
+        let chunk = max(1, workspace.sequenceCapacity(positions: promptPositions + 2 * batch.points))
         var first = 0
         while first < batch.count {
             let count = min(chunk, batch.count - first)
@@ -163,7 +168,7 @@ public final class TransformerModel {
     /// Plans the training workspace for batches up to `batch` prompts of `points` points
     /// (done automatically by `trainingStep` when a larger shape arrives).
     public func reserve(batch: Int, points: Int) {
-        let positions = 2 * min(max(1, points), configuration.points)
+        let positions = min(promptPositions + 2 * max(1, points), configuration.positions)
         if let workspace = trainingWorkspace, workspace.sequenceCapacity(positions: positions) >= batch { return }
         trainingWorkspace = nil  // release before allocating the larger one
         trainingWorkspace = ActivationWorkspace(
@@ -176,7 +181,7 @@ public final class TransformerModel {
     @discardableResult
     public func trainingStep(_ batch: PromptBatch, loss: any Loss) throws -> Float {
         try check(batch)
-        let T = 2 * batch.points
+        let T = promptPositions + 2 * batch.points
         if (trainingWorkspace?.sequenceCapacity(positions: T) ?? 0) < batch.count {
             reserve(batch: batch.count, points: max(batch.points, configuration.points))
         }
@@ -191,6 +196,7 @@ public final class TransformerModel {
                 gradient: UnsafeMutableBufferPointer(start: g.predictions.pointer, count: outputs))
         }
         gradients.zero()
+        adapters?.gradients.zero()
         backward(count: batch.count, points: batch.points, workspace: workspace)
         return value
     }
@@ -203,7 +209,7 @@ public final class TransformerModel {
         _ batch: PromptBatch, first: Int, count: Int, workspace ws: ActivationWorkspace,
         observeResidual: ((Int, UnsafePointer<Float>) -> Void)? = nil
     ) {
-        let T = 2 * batch.points, C = configuration.embedding, rows = count * T
+        let T = promptPositions + 2 * batch.points, C = configuration.embedding, rows = count * T
         let p = parameters.pointer
         embed(batch, first: first, count: count, workspace: ws)
         observeResidual?(0, ws.residual(0).pointer)
@@ -218,12 +224,22 @@ public final class TransformerModel {
             rows: rows, width: C, rowStride: 2, executor: executor)
         ReadOut.forward(
             predictions: ws.predictions.pointer, hidden: ws.lnf.pointer,
-            weight: p + offsets.readOutWeight, bias: p + offsets.readOutBias, outputs: count * batch.points, width: C)
+            weight: p + offsets.readOutWeight, bias: p + offsets.readOutBias,
+            sequences: count, points: batch.points, prefix: promptPositions, width: C)
     }
 
     private func embed(_ batch: PromptBatch, first: Int, count: Int, workspace ws: ActivationWorkspace) {
         let p = parameters.pointer
         TokenEmbedding.interleave(tokens: ws.tokens.pointer, batch: batch, first: first, count: count)
+        if let adapters, adapters.promptPairs > 0 {
+            adapters.embed(
+                output: ws.residual(0).pointer, tokens: ws.tokens.pointer,
+                weight: p + offsets.readInWeight, bias: p + offsets.readInBias,
+                positionEmbedding: offsets.positionEmbedding.map { UnsafePointer(p + $0) },
+                count: count, positions: promptPositions + 2 * batch.points, width: configuration.embedding,
+                inputWidth: configuration.inputDimension, executor: executor)
+            return
+        }
         TokenEmbedding.forward(
             output: ws.residual(0).pointer, tokens: ws.tokens.pointer,
             weight: p + offsets.readInWeight, bias: p + offsets.readInBias,
@@ -247,25 +263,29 @@ public final class TransformerModel {
             output: a.residualMid.pointer, input: a.attention.pointer,
             weight: p + o.attentionProjectionWeight, bias: p + o.attentionProjectionBias, residual: input,
             rows: rows, inputWidth: C, outputWidth: C, executor: executor)
+        adapters?.loraForward(layer: layer, target: .attentionOutput, output: a.residualMid.pointer, input: a.attention.pointer, rows: rows, executor: executor)
         LayerNorm.forward(
             output: a.ln2.pointer, mean: a.ln2Mean.pointer, inverseStd: a.ln2InverseStd.pointer,
             input: a.residualMid.pointer, gain: p + o.ln2Gain, bias: p + o.ln2Bias, rows: rows, width: C, executor: executor)
         Conv1D.forward(
             output: a.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, bias: p + o.mlpBias,
             rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
+        adapters?.loraForward(layer: layer, target: .mlpInput, output: a.fc.pointer, input: a.ln2.pointer, rows: rows, executor: executor)
         GELU.forward(output: a.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
         Conv1D.forward(
             output: output, input: a.fcGelu.pointer,
             weight: p + o.mlpProjectionWeight, bias: p + o.mlpProjectionBias, residual: a.residualMid.pointer,
             rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
+        adapters?.loraForward(layer: layer, target: .mlpOutput, output: output, input: a.fcGelu.pointer, rows: rows, executor: executor)
     }
 
-    /// c_attn: the one place LoRA adapters will add their low-rank update.
+    /// c_attn: the base projection plus the LoRA adapters' low-rank update, if any.
     private func attentionInputProjection(_ layer: Int, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows: Int) {
         let C = configuration.embedding, p = parameters.pointer, o = offsets.blocks[layer]
         Conv1D.forward(
             output: output, input: input, weight: p + o.attentionWeight, bias: p + o.attentionBias,
             rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor)
+        adapters?.loraForward(layer: layer, target: .attentionInput, output: output, input: input, rows: rows, executor: executor)
     }
 
     // MARK: Backward
@@ -274,8 +294,11 @@ public final class TransformerModel {
     /// groups get no weight-gradient GEMMs, and the pass stops below the lowest trainable group.
     private func backward(count: Int, points: Int, workspace ws: ActivationWorkspace) {
         guard let g = ws.gradients else { return }
-        let T = 2 * points, C = configuration.embedding, rows = count * T, L = configuration.layers
+        let T = promptPositions + 2 * points, C = configuration.embedding, rows = count * T, L = configuration.layers
         let p = parameters.pointer, d = gradients.pointer
+        func needed(_ block: Int) -> Bool {
+            trainable.anyAtOrBelow(block: block) || (adapters?.needsGradient(atOrBelow: block) ?? false)
+        }
         let ones = g.ones.pointer, dResidual = g.residual.pointer
         func grad(_ offset: Int, _ on: Bool) -> UnsafeMutablePointer<Float>? { on ? d + offset : nil }
 
@@ -283,8 +306,8 @@ public final class TransformerModel {
             hiddenGradient: g.normalized.pointer,
             weightGradient: grad(offsets.readOutWeight, trainable.readOut), biasGradient: grad(offsets.readOutBias, trainable.readOut),
             predictionGradient: g.predictions.pointer, hidden: ws.lnf.pointer, weight: p + offsets.readOutWeight,
-            outputs: count * points, width: C)
-        guard trainable.anyAtOrBelow(block: L) else { return }  // only read_out trains
+            sequences: count, points: points, prefix: promptPositions, width: C)
+        guard needed(L) else { return }  // only read_out trains
         dResidual.update(repeating: 0, count: rows * C)
         LayerNorm.backward(
             inputGradient: dResidual,
@@ -294,7 +317,7 @@ public final class TransformerModel {
             rows: rows, width: C, rowStride: 2, executor: executor)
 
         for layer in stride(from: L - 1, through: 0, by: -1) {
-            guard trainable.anyAtOrBelow(block: layer) else { return }
+            guard needed(layer) else { return }
             let on = trainable.blocks[layer]
             let o = offsets.blocks[layer], a = ws.block(layer)
             // MLP: residual_out = residual_mid + c_proj(gelu(c_fc(ln_2(residual_mid))))
@@ -303,12 +326,18 @@ public final class TransformerModel {
                 weightGradient: grad(o.mlpProjectionWeight, on), biasGradient: grad(o.mlpProjectionBias, on),
                 outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight, ones: ones,
                 rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
+            adapters?.loraBackward(
+                layer: layer, target: .mlpOutput, inputGradient: g.fcGelu.pointer, outputGradient: dResidual,
+                input: a.fcGelu.pointer, rows: rows, executor: executor)
             GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
             Conv1D.backward(
                 inputGradient: g.normalized.pointer,
                 weightGradient: grad(o.mlpWeight, on), biasGradient: grad(o.mlpBias, on),
                 outputGradient: g.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones,
                 rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
+            adapters?.loraBackward(
+                layer: layer, target: .mlpInput, inputGradient: g.normalized.pointer, outputGradient: g.fc.pointer,
+                input: a.ln2.pointer, rows: rows, executor: executor)
             LayerNorm.backward(
                 inputGradient: dResidual, gainGradient: grad(o.ln2Gain, on), biasGradient: grad(o.ln2Bias, on),
                 outputGradient: g.normalized.pointer, input: a.residualMid.pointer, gain: p + o.ln2Gain,
@@ -320,6 +349,9 @@ public final class TransformerModel {
                 weightGradient: grad(o.attentionProjectionWeight, on), biasGradient: grad(o.attentionProjectionBias, on),
                 outputGradient: dResidual, input: a.attention.pointer, weight: p + o.attentionProjectionWeight, ones: ones,
                 rows: rows, inputWidth: C, outputWidth: C, executor: executor)
+            adapters?.loraBackward(
+                layer: layer, target: .attentionOutput, inputGradient: g.attention.pointer, outputGradient: dResidual,
+                input: a.attention.pointer, rows: rows, executor: executor)
             CausalSelfAttention.backward(
                 qkvGradient: g.qkv.pointer, outputGradient: g.attention.pointer, qkv: a.qkv.pointer,
                 probabilities: a.probabilities.pointer, scratch: g.attentionScratch.pointer,
@@ -329,13 +361,19 @@ public final class TransformerModel {
                 weightGradient: grad(o.attentionWeight, on), biasGradient: grad(o.attentionBias, on),
                 outputGradient: g.qkv.pointer, input: a.ln1.pointer, weight: p + o.attentionWeight, ones: ones,
                 rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor)
+            adapters?.loraBackward(
+                layer: layer, target: .attentionInput, inputGradient: g.normalized.pointer, outputGradient: g.qkv.pointer,
+                input: a.ln1.pointer, rows: rows, executor: executor)
             LayerNorm.backward(
                 inputGradient: dResidual, gainGradient: grad(o.ln1Gain, on), biasGradient: grad(o.ln1Bias, on),
                 outputGradient: g.normalized.pointer, input: ws.residual(layer).pointer, gain: p + o.ln1Gain,
                 mean: a.ln1Mean.pointer, inverseStd: a.ln1InverseStd.pointer, partials: g.normPartials.pointer,
                 rows: rows, width: C, executor: executor)
         }
-        guard trainable.readIn || trainable.positionEmbedding else { return }
+        adapters?.promptBackward(residualGradient: dResidual, count: count, positions: T)
+        // With a soft prompt the token rows are not laid out as TokenEmbedding expects; the
+        // base is frozen then (see `attach`), so nothing below needs them.
+        guard promptPositions == 0, trainable.readIn || trainable.positionEmbedding else { return }
         TokenEmbedding.backward(
             weightGradient: grad(offsets.readInWeight, trainable.readIn), biasGradient: grad(offsets.readInBias, trainable.readIn),
             positionEmbeddingGradient: offsets.positionEmbedding.flatMap { grad($0, trainable.positionEmbedding) },
@@ -352,6 +390,9 @@ public final class TransformerModel {
         }
         guard batch.points >= 1, batch.points <= configuration.points else {
             throw ModelInputError("prompts have \(batch.points) points; this model takes 1 to \(configuration.points)")
+        }
+        if let adapters, promptPositions + 2 * batch.points > configuration.positions {
+            throw ModelInputError("a soft prompt of \(adapters.promptPairs) pairs and \(batch.points) points need \(promptPositions + 2 * batch.points) positions; this model has \(configuration.positions), so at most \(configuration.points - adapters.promptPairs) points fit after the prompt")
         }
         guard batch.xs.count == batch.count * batch.points * batch.inputDimension, batch.ys.count == batch.count * batch.points else {
             throw ModelInputError("batch arrays hold \(batch.xs.count) xs and \(batch.ys.count) ys; [\(batch.count), \(batch.points), \(batch.inputDimension)] needs \(batch.count * batch.points * batch.inputDimension) and \(batch.count * batch.points)")

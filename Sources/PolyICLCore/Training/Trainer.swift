@@ -101,6 +101,9 @@ public final class Trainer {
 
     /// Trains until `settings.steps` steps are complete or `cancellation` is set (checked
     /// after every step: the weights are those of the last completed step).
+    ///
+    /// With adapters attached (``TransformerModel/attach(_:)``) only the adapter parameters
+    /// train, the whole base stays frozen and `frozenGroups` is not used.
     public func train(
         model: TransformerModel, source: some PromptSource, generator: inout RandomGenerator,
         loss: any Loss = MeanSquaredError(), cancellation: CancellationFlag? = nil,
@@ -110,13 +113,17 @@ public final class Trainer {
         guard source.inputDimension == model.configuration.inputDimension else {
             throw TrainingSettingsError(description: "the prompt source gives x of width \(source.inputDimension); the model reads width \(model.configuration.inputDimension)")
         }
-        try model.setFrozenGroups(settings.frozenGroups)
-        let ranges = model.trainableRanges
+        let adapters = model.adapters
+        if adapters == nil { try model.setFrozenGroups(settings.frozenGroups) }
+        let ranges = adapters.map { [0..<$0.parameterCount] } ?? model.trainableRanges
         let optimizer = self.optimizer ?? makeOptimizer(model)
         self.optimizer = optimizer
         let maximumPoints = (completedSteps..<max(completedSteps, settings.steps)).isEmpty
             ? settings.curriculum.points(atStep: completedSteps)
             : settings.curriculum.points(atStep: settings.steps - 1)
+        if let adapters, adapters.promptPairs > 0, maximumPoints + adapters.promptPairs > model.configuration.points {
+            throw TrainingSettingsError(description: "curriculum reaches \(maximumPoints) points, but with a soft prompt of \(adapters.promptPairs) pairs this model (\(model.configuration.points) points) fits at most \(model.configuration.points - adapters.promptPairs): lower the curriculum end or the prompt pairs")
+        }
         model.reserve(batch: settings.batchSize, points: maximumPoints)
 
         var batch = PromptBatch(count: settings.batchSize, points: settings.curriculum.points(atStep: completedSteps),
@@ -139,13 +146,15 @@ public final class Trainer {
             }
             let value = try model.trainingStep(batch, loss: loss)
             let rate = settings.schedule.rate(base: settings.learningRate, step: step, totalSteps: settings.steps)
-            model.withParameters { parameters in
-                model.withGradients { gradients in
-                    if let clip = settings.gradientClip {
-                        clipGradientNorm(gradients.baseAddress!, ranges: ranges, maximum: clip)
-                    }
-                    optimizer.update(parameters: parameters.baseAddress!, gradients: gradients.baseAddress!, ranges: ranges, learningRate: rate)
-                }
+            func update(_ parameters: UnsafeMutableBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) {
+                guard let p = parameters.baseAddress, let g = gradients.baseAddress else { return }
+                if let clip = settings.gradientClip { clipGradientNorm(g, ranges: ranges, maximum: clip) }
+                optimizer.update(parameters: p, gradients: g, ranges: ranges, learningRate: rate)
+            }
+            if let adapters {
+                adapters.withParameters { parameters in adapters.withGradients { update(parameters, $0) } }
+            } else {
+                model.withParameters { parameters in model.withGradients { update(parameters, $0) } }
             }
             completedSteps += 1
             losses.append(value)
@@ -163,9 +172,10 @@ public final class Trainer {
     }
 
     private func makeOptimizer(_ model: TransformerModel) -> any Optimizer {
+        let count = model.adapters?.parameterCount ?? model.parameterCount
         switch settings.optimizer {
-        case .adam(let adam): AdamOptimizer(parameterCount: model.parameterCount, settings: adam, executor: model.executor)
-        case .sgd: SGDOptimizer(executor: model.executor)
+        case .adam(let adam): return AdamOptimizer(parameterCount: count, settings: adam, executor: model.executor)
+        case .sgd: return SGDOptimizer(executor: model.executor)
         }
     }
 }
