@@ -206,7 +206,9 @@ BAD_CASES = [
     (["train", "--preset", "tiny", "--curriculum", "5..40", "--out", "X"], "past the model's 16 points"),
     (["train", "--preset", "tiny", "--freeze", "nonsense", "--steps", "1", "--out", "X"], "unknown parameter group 'nonsense'"),
     (["train", "--preset", "tiny", "--x-range", "1,-1", "--out", "X"], "--x-range"),
+    (["train", "--preset", "tiny", "--out", "no/such/dir/X"], "does not exist"),
     (["eval", "--checkpoint", "missing.safetensors"], "missing.safetensors"),
+    (["eval", "--checkpoint", "{wide_ckpt}"], "use --task linear --dim-x 3"),
     (["eval", "--checkpoint", "{ckpt}", "--baselines", "cubic"], "--baselines item 'cubic'"),
     (["eval", "--checkpoint", "{ckpt}", "--points", "40"], "at most 16"),
     (["train", "--init", "{ckpt}", "--dim", "32", "--out", "X"], "--dim 32 conflicts with the --init checkpoint"),
@@ -224,7 +226,9 @@ def test_bad_arguments_fail_with_a_clear_message(arguments, message, tiny_checkp
     np.save(tmp_path / "xs_long.npy", np.zeros((2, 20), np.float32))
     np.save(tmp_path / "ys_long.npy", np.zeros((2, 20), np.float32))
     (tmp_path / "corrupt.safetensors").write_bytes(tiny_checkpoint.read_bytes()[:300])
-    names = {"ckpt": tiny_checkpoint, "corrupt": tmp_path / "corrupt.safetensors"}
+    names = {"ckpt": tiny_checkpoint, "corrupt": tmp_path / "corrupt.safetensors", "wide_ckpt": tmp_path / "wide.safetensors"}
+    if "{wide_ckpt}" in arguments:
+        polyicl("train", "--preset", "tiny", "--task", "linear", "--dim-x", "3", "--steps", "0", "--out", names["wide_ckpt"])
     names.update({k: tmp_path / f"{k}.npy" for k in ["xs_wide", "ys_wide", "xs_long", "ys_long"]})
     arguments = [a.format(**names) for a in arguments]
     result = subprocess.run([BIN, *arguments], capture_output=True, text=True, timeout=60, cwd=tmp_path)

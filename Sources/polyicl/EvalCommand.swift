@@ -52,7 +52,7 @@ struct EvalCommand: ParsableCommand {
         let pointCount = points ?? files.map { min($0.pointCount, configuration.points) } ?? min(31, configuration.points)
         let sampleCount = samples ?? files?.promptCount ?? 1280
         guard pointCount <= configuration.points else {
-            throw ValidationError("--points \(pointCount) is more than the model in \(model.checkpoint) takes: expected at most \(configuration.points)")
+            throw InputError("--points \(pointCount) is more than the model in \(model.checkpoint) takes: expected at most \(configuration.points)")
         }
         if let files {
             try files.check(count: sampleCount, points: pointCount)
@@ -64,9 +64,9 @@ struct EvalCommand: ParsableCommand {
         do {
             table = try Evaluation.run(source: source, predictors: predictors, settings: settings)
         } catch let error as EvaluationError {
-            throw ValidationError(error.description)
+            throw InputError(error.description)
         } catch let error as TaskError {
-            throw ValidationError(error.description)
+            throw InputError(error.description)
         }
         if let csv {
             try Data(TableExport.csv(table).utf8).write(to: URL(fileURLWithPath: csv), options: .atomic)
@@ -86,14 +86,14 @@ struct EvalCommand: ParsableCommand {
         let isLinear = source is LinearRegressionTask
         func number(_ text: Substring, _ item: String) throws -> Double {
             guard let value = Double(text), value.isFinite, value >= 0 else {
-                throw ValidationError("--baselines item '\(item)': '\(text)' is not a valid ridge lambda (expected a number >= 0)")
+                throw InputError("--baselines item '\(item)': '\(text)' is not a valid ridge lambda (expected a number >= 0)")
             }
             return value
         }
         func leastSquares(ridge: Double, item: String) throws -> Baseline {
             if let chebyshevDegree { return .chebyshevLeastSquares(degree: chebyshevDegree, ridge: ridge) }
             if isLinear || source == nil { return .linearLeastSquares(ridge: ridge) }
-            throw ValidationError("--baselines item '\(item)': prompts from files have no known degree; name one with chebyshev:D or use linear")
+            throw InputError("--baselines item '\(item)': prompts from files have no known degree; name one with chebyshev:D or use linear")
         }
         let items = baselines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for item in items {
@@ -110,7 +110,7 @@ struct EvalCommand: ParsableCommand {
                 result.append(.baseline(try leastSquares(ridge: ridge, item: item), named: "ridge \(parts[1])"))
             case ("chebyshev", 2), ("chebyshev", 3):
                 guard let degree = Int(parts[1]), degree >= 0, degree <= ChebyshevTask.maximumDegree else {
-                    throw ValidationError("--baselines item '\(item)': '\(parts[1])' is not a valid degree (expected 0...\(ChebyshevTask.maximumDegree))")
+                    throw InputError("--baselines item '\(item)': '\(parts[1])' is not a valid degree (expected 0...\(ChebyshevTask.maximumDegree))")
                 }
                 let ridge = parts.count == 3 ? try number(parts[2], item) : 0
                 result.append(.baseline(.chebyshevLeastSquares(degree: degree, ridge: ridge),
@@ -119,12 +119,12 @@ struct EvalCommand: ParsableCommand {
                 let ridge = parts.count == 2 ? try number(parts[1], item) : 0
                 result.append(.baseline(.linearLeastSquares(ridge: ridge), named: ridge == 0 ? "linear least squares" : "linear ridge \(parts[1])"))
             default:
-                throw ValidationError("--baselines item '\(item)' is not known: expected standard, none, zero, least-squares, ridge:L, chebyshev:D[:L] or linear[:L]")
+                throw InputError("--baselines item '\(item)' is not known: expected standard, none, zero, least-squares, ridge:L, chebyshev:D[:L] or linear[:L]")
             }
         }
         var seen = Set<String>()
         for predictor in result where !seen.insert(predictor.name).inserted {
-            throw ValidationError("--baselines names '\(predictor.name)' twice")
+            throw InputError("--baselines names '\(predictor.name)' twice")
         }
         return result
     }

@@ -30,10 +30,10 @@ struct PredictCommand: ParsableCommand {
         let transformer = try model.loadModel()
         let configuration = transformer.configuration
         guard prompts.inputDimension == configuration.inputDimension else {
-            throw ValidationError("\(xs) holds x of width \(prompts.inputDimension) but the model in \(model.checkpoint) reads x of width \(configuration.inputDimension)")
+            throw InputError("\(xs) holds x of width \(prompts.inputDimension) but the model in \(model.checkpoint) reads x of width \(configuration.inputDimension)")
         }
         guard prompts.pointCount <= configuration.points else {
-            throw ValidationError("\(xs) has \(prompts.pointCount) points per prompt but the model in \(model.checkpoint) takes at most \(configuration.points): keep the first \(configuration.points) points")
+            throw InputError("\(xs) has \(prompts.pointCount) points per prompt but the model in \(model.checkpoint) takes at most \(configuration.points): keep the first \(configuration.points) points")
         }
         let points = prompts.pointCount
         var output = [Float](repeating: 0, count: prompts.promptCount * points)

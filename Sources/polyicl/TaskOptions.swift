@@ -60,7 +60,7 @@ struct TaskOptions: ParsableArguments {
         guard let xRange else { return (-1, 1) }
         let parts = xRange.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, let lower = parts[0], let upper = parts[1], lower < upper else {
-            throw ValidationError("--x-range '\(xRange)' is not valid: expected two numbers a,b with a < b, for example -1,1")
+            throw InputError("--x-range '\(xRange)' is not valid: expected two numbers a,b with a < b, for example -1,1")
         }
         return (lower, upper)
     }
@@ -71,7 +71,7 @@ struct TaskOptions: ParsableArguments {
         if let xs, let ys {
             let prompts = try FilePrompts(xsFile: URL(fileURLWithPath: xs), ysFile: URL(fileURLWithPath: ys))
             if let width = modelInputDimension, width != prompts.inputDimension {
-                throw ValidationError("\(xs) holds x of width \(prompts.inputDimension) but the model reads x of width \(width)")
+                throw InputError("\(xs) holds x of width \(prompts.inputDimension) but the model reads x of width \(width)")
             }
             return prompts
         }
@@ -79,9 +79,9 @@ struct TaskOptions: ParsableArguments {
             switch task {
             case .chebyshev:
                 if let width = modelInputDimension, width != 1 {
-                    throw ValidationError("the Chebyshev task has scalar x but the model reads x of width \(width): use --task linear --dim-x \(width)")
+                    throw InputError("the Chebyshev task has scalar x but the model reads x of width \(width): use --task linear --dim-x \(width)")
                 }
-                if let dimX, dimX != 1 { throw ValidationError("--dim-x \(dimX) is for --task linear; Chebyshev x is a scalar") }
+                if let dimX, dimX != 1 { throw InputError("--dim-x \(dimX) is for --task linear; Chebyshev x is a scalar") }
                 let (lower, upper) = try parsedXRange()
                 return try ChebyshevTask(
                     degrees: degree.closedRange, fixedCoefficients: fixed, noiseVariance: noise,
@@ -89,13 +89,13 @@ struct TaskOptions: ParsableArguments {
             case .linear:
                 let width = dimX ?? modelInputDimension ?? 1
                 if let model = modelInputDimension, model != width {
-                    throw ValidationError("--dim-x \(width) does not match the model, which reads x of width \(model)")
+                    throw InputError("--dim-x \(width) does not match the model, which reads x of width \(model)")
                 }
                 return try LinearRegressionTask(
                     dimension: width, noiseVariance: noise, xShift: xShift, xScale: xScale, wShift: wShift, wScale: wScale)
             }
         } catch let error as TaskError {
-            throw ValidationError(String(describing: error))
+            throw InputError(String(describing: error))
         }
     }
 

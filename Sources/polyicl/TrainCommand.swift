@@ -88,6 +88,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         var generator = RandomGenerator(seed: seed)
         let outURL = URL(fileURLWithPath: out)
+        try checkWritable(outURL)
         let initial: Checkpoint? = try `init`.map { try CheckpointFile.load(URL(fileURLWithPath: $0), heads: heads) }
         let source = try taskOptions.makeSource(modelInputDimension: initial?.configuration.inputDimension)
         let configuration = try modelConfiguration(initial: initial, inputDimension: source.inputDimension)
@@ -102,7 +103,7 @@ struct TrainCommand: ParsableCommand {
             try limited.check(count: batch, points: settings.curriculum.points(atStep: max(0, steps - 1)))
         }
         do { try settings.validate(for: configuration) } catch let error as TrainingSettingsError {
-            throw ValidationError(error.description)
+            throw InputError(error.description)
         }
 
         let progressLine = ProgressLine()
@@ -148,17 +149,32 @@ struct TrainCommand: ParsableCommand {
             + "mean loss of the last \(tail.count) steps \(finalLoss); saved \(out)")
     }
 
+    /// Fails before any training when the checkpoint could not be saved at the end.
+    func checkWritable(_ url: URL) throws {
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw InputError("--out \(out): the directory \(directory) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw InputError("--out \(out): the directory \(directory) is not writable")
+        }
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw InputError("--out \(out) is a directory: expected a file name such as model.safetensors")
+        }
+    }
+
     /// The new model's configuration, or the initial checkpoint's (checked against any size option).
     func modelConfiguration(initial: Checkpoint?, inputDimension: Int) throws -> ModelConfiguration {
         if let initial {
             let c = initial.configuration
             for (name, given, actual) in [("dim", dim, c.embedding), ("layers", layers, c.layers), ("points", points, c.points)] {
                 if let given, given != actual {
-                    throw ValidationError("--\(name) \(given) conflicts with the --init checkpoint, which has \(name) \(actual): drop --\(name) (the checkpoint's configuration is used)")
+                    throw InputError("--\(name) \(given) conflicts with the --init checkpoint, which has \(name) \(actual): drop --\(name) (the checkpoint's configuration is used)")
                 }
             }
             if noPositions && c.positionalEmbeddings {
-                throw ValidationError("--no-positions conflicts with the --init checkpoint, which has position embeddings")
+                throw InputError("--no-positions conflicts with the --init checkpoint, which has position embeddings")
             }
             return c
         }
@@ -170,7 +186,7 @@ struct TrainCommand: ParsableCommand {
         c.positionalEmbeddings = !noPositions
         c.inputDimension = inputDimension
         do { try c.validate() } catch let error as ModelConfigurationError {
-            throw ValidationError("the model is not valid: \(error.description)")
+            throw InputError("the model is not valid: \(error.description)")
         }
         return c
     }
@@ -180,10 +196,10 @@ struct TrainCommand: ParsableCommand {
         let pointSchedule: Curriculum
         if let curriculum {
             if curriculum.upper > configuration.points {
-                throw ValidationError("--curriculum \(curriculum) goes past the model's \(configuration.points) points: expected an end of at most \(configuration.points)")
+                throw InputError("--curriculum \(curriculum) goes past the model's \(configuration.points) points: expected an end of at most \(configuration.points)")
             }
             if let filePoints, curriculum.upper > filePoints {
-                throw ValidationError("--curriculum \(curriculum) goes past the \(filePoints) points per prompt of \(taskOptions.xs ?? "the files")")
+                throw InputError("--curriculum \(curriculum) goes past the \(filePoints) points per prompt of \(taskOptions.xs ?? "the files")")
             }
             pointSchedule = Curriculum(start: curriculum.lower, increment: curriculumStep, interval: every, end: curriculum.upper)
         } else {
