@@ -8,20 +8,25 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a checkpoint against baselines, per context position.",
         discussion: """
-            Squared error at every context position (0 = no context) over --samples prompts, for
-            the model and the baselines: mean, median, and a bootstrap interval (1000 resamples,
+            Squared error at every context position (0 = no context) over --samples prompts, for \
+            the model and the baselines: mean, median, and a bootstrap interval (1000 resamples, \
             5th and 95th percentile of the resampled means).
+
             --baselines takes a comma-separated list of:
-              standard              the task's standard baselines (Chebyshev: least squares up to the
-                                    task's largest degree, ridge 0.2, zero; linear: least squares,
-                                    ridge <noise variance> when noisy, zero; files: zero)
-              none                  no baselines
-              zero                  the zero predictor
-              least-squares         Chebyshev features up to the task's largest degree (linear: OLS)
-              ridge:L               the same with ridge lambda L
-              chebyshev:D[:L]       Chebyshev features T0..T_D, ridge L (default 0)
-              linear[:L]            least squares on x itself, ridge L (default 0)
-            Example: polyicl eval --checkpoint models/small.safetensors --degree 0..11 --points 31 --samples 1280
+              standard         the task's standard baselines (Chebyshev: least squares
+                               up to the task's largest degree, ridge 0.2, zero;
+                               linear: least squares, ridge <noise> if noisy, zero;
+                               files: zero)
+              none             no baselines
+              zero             the zero predictor
+              least-squares    Chebyshev features up to the task's largest degree
+                               (linear task: ordinary least squares)
+              ridge:L          the same with ridge lambda L
+              chebyshev:D[:L]  Chebyshev features T0..T_D, ridge L (default 0)
+              linear[:L]       least squares on x itself, ridge L (default 0)
+
+            Example: polyicl eval --checkpoint models/small-chebyshev.safetensors --degree 0..11 \
+            --points 31 --samples 1280
             """
     )
 

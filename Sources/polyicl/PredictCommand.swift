@@ -7,8 +7,9 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Predict every x position of prompts read from .npy files.",
         discussion: """
-            Writes the model's prediction at every x position, float32 of shape [prompts, points]:
-            the prediction at point i is made from points 0..<i (and x_i).
+            Writes the model's prediction at every x position, float32 of shape [prompts, points]: \
+            the prediction at point i is made from the points before it and x_i.
+
             Example: polyicl predict --checkpoint models/small.safetensors --xs xs.npy --ys ys.npy --out p.npy
             """
     )

@@ -7,14 +7,18 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Pretrain or continue training a model.",
         discussion: """
-            A new model comes from --preset (default standard), changed by any of --dim, --layers,
-            --heads, --points, --no-positions. --init CKPT continues from a checkpoint instead: its
+            A new model comes from --preset (default standard), changed by any of --dim, --layers, \
+            --heads, --points, --no-positions. --init CKPT continues from a checkpoint instead: its \
             configuration wins, and a size option that disagrees with it is an error.
-            Every step draws a fresh batch from the task (or from the --xs/--ys prompts; with
-            --batch equal to the number of prompts every step uses all of them, in file order).
-            Ctrl-C stops after the current step and saves what was done to --out (exit 130).
-            Example: polyicl train --preset small --degree 0..11 --steps 20000 --lr 1e-3 \\
-                       --curriculum 5..41 --every 500 --out models/small.safetensors
+
+            Every step draws a fresh batch from the task, or from the --xs/--ys prompts (with --batch \
+            equal to the number of prompts every step uses all of them, in file order). Parameter \
+            groups for --freeze: read_in, wpe, h.0 ... h.N, ln_f, read_out.
+
+            Ctrl-C stops after the current step and saves what was done to --out (exit status 130).
+
+            Example: polyicl train --preset small --degree 0..11 --steps 20000 --lr 1e-3 \
+            --curriculum 5..41 --every 500 --out models/small.safetensors
             """
     )
 
