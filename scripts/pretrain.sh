@@ -6,6 +6,9 @@
 # uses 5e-5 for 3M steps; a short run needs a bigger rate) with warm-up and cosine decay,
 # batch 64. Then evaluates it on 1,280 prompts of 31 points against least squares and ridge 0.2.
 # Run from anywhere: bash scripts/pretrain.sh [STEPS] (default 12000). Log: models/small-chebyshev.log
+# The shipped file was made by this script on the shared 2-core machine (5 other builds running)
+# and stopped with Ctrl-C after 7,627 of the 12,000 steps (38 minutes) to meet a deadline: its
+# training_history says so (interrupted: true). A full run takes ~15 minutes on a free machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
