@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 
 /// Hugging Face GPT-2's `Conv1D`: output[r, o] = sum_i input[r, i] * weight[i, o] + bias[o],
@@ -13,15 +14,9 @@ enum Conv1D {
     ) {
         // Fill the output with bias (+ residual) so the GEMM can accumulate onto it.
         executor.forEachChunk(count: rows, minimumPerWorker: 256) { range, _ in
-            for r in range {
-                let out = output + r * outputWidth
-                if let residual {
-                    let res = residual + r * outputWidth
-                    for o in 0..<outputWidth { out[o] = res[o] + bias[o] }
-                } else {
-                    out.update(from: bias, count: outputWidth)
-                }
-            }
+            polyicl_fill_bias_rows(
+                output + range.lowerBound * outputWidth, residual.map { $0 + range.lowerBound * outputWidth },
+                bias, range.count, outputWidth)
         }
         ParallelGemm.multiply(
             transposeA: false, transposeB: false, m: rows, n: outputWidth, k: inputWidth,
