@@ -252,8 +252,7 @@ public final class TransformerModel {
             input: a.residualMid.pointer, gain: p + o.ln2Gain, bias: p + o.ln2Bias, rows: rows, width: C, executor: executor)
         Conv1D.forward(
             output: a.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, bias: p + o.mlpBias,
-            rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
-        GELU.forward(output: a.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
+            geluOutput: a.fcGelu.pointer, rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
         Conv1D.forward(
             output: output, input: a.fcGelu.pointer,
             weight: p + o.mlpProjectionWeight, bias: p + o.mlpProjectionBias, residual: a.residualMid.pointer,
