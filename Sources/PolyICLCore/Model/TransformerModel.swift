@@ -143,9 +143,10 @@ public final class TransformerModel {
     private func forEachInferenceChunk(_ batch: PromptBatch, _ body: (ActivationWorkspace, Int, Int) -> Void) {
         let positions = configuration.positions
         if inferenceWorkspace == nil {
-            // About 16k rows per pass: GEMMs stay large while the workspace stays near 200 MB.
+            // About 2k rows per pass: a layer's activations (~16 MB at width 128) then mostly stay
+            // in cache from one kernel to the next; 16k-row passes measured ~15% slower (eval CPU time).
             inferenceWorkspace = ActivationWorkspace(
-                configuration: configuration, batch: max(1, 16_384 / positions), positions: positions,
+                configuration: configuration, batch: max(1, 2_048 / positions), positions: positions,
                 training: false, threads: executor.threads)
         }
         guard let workspace = inferenceWorkspace else { return }
