@@ -38,17 +38,49 @@ import Darwin
         }
     }
 
-    @Test func exponentialMatchesLibm() {
+    @Test func causalSoftmaxExponentialMatchesLibm() {
+        // Rows [0, x]: the maximum is 0, so the second probability is exp(x) / (1 + exp(x))
+        // through the kernel's polynomial exp over its whole range.
         var worst: Double = 0
         var x: Float = -87
+        var rows: [Float] = []
         while x <= 0 {
-            let ours = Double(Exponential.exp(x)), exact = Foundation_exp(Double(x))
-            worst = max(worst, abs(ours - exact) / exact)
+            rows += [0, x, 123]  // the third column is in the future of row 0 and row 1
             x += 0.003_1
         }
-        #expect(worst < 5e-7)
-        #expect(Exponential.exp(0) == 1)
-        #expect(Exponential.exp(-1000) >= 0 && Exponential.exp(-1000) < 1e-37)
+        let count = rows.count / 3
+        var scores = rows
+        for r in 0..<count {
+            scores.withUnsafeMutableBufferPointer {
+                CausalSelfAttention.softmaxCausal($0.baseAddress! + 3 * r, rows: 1, columns: 3, stride: 3, firstRow: 1)
+            }
+            let e = Foundation_exp(Double(rows[3 * r + 1]))
+            worst = max(worst, abs(Double(scores[3 * r + 1]) - e / (1 + e)) / (e / (1 + e)))
+            #expect(scores[3 * r + 2] == 0)
+        }
+        #expect(worst < 1e-6, "worst relative error \(worst)")
+    }
+
+    @Test func causalSoftmaxMatchesDoublePrecision() {
+        var generator = RandomGenerator(seed: 9)
+        // 37 columns: two 16-lane blocks and a tail; a block starting at row 5 of the sequence.
+        for (rows, columns, firstRow) in [(37, 37, 0), (11, 37, 5)] {
+            let input = randomFloats(rows * columns, &generator, scale: 4)
+            var scores = input
+            scores.withUnsafeMutableBufferPointer {
+                CausalSelfAttention.softmaxCausal($0.baseAddress!, rows: rows, columns: columns, stride: columns, firstRow: firstRow)
+            }
+            for t in 0..<rows {
+                let visible = min(columns, firstRow + t + 1)
+                let row = input[(t * columns)..<(t * columns + visible)].map(Double.init)
+                let top = row.max() ?? 0
+                let total = row.reduce(0) { $0 + Foundation_exp($1 - top) }
+                for j in 0..<columns {
+                    let expected = j < visible ? Foundation_exp(row[j] - top) / total : 0
+                    #expect(abs(Double(scores[t * columns + j]) - expected) < 1e-6, "row \(t) column \(j)")
+                }
+            }
+        }
     }
 
     @Test func chunksCoverEveryItemOnce() {

@@ -8,4 +8,25 @@
 void polyicl_gelu_forward(float *out, const float *in, long count);
 // inputGradient[i] = outputGradient[i] * gelu_new'(in[i]); buffers must not overlap.
 void polyicl_gelu_backward(float *inputGradient, const float *outputGradient, const float *in, long count);
+
+// LayerNorm of rows first + k * stride (k < count) of [*, width]; keeps mean and 1/std per row.
+void polyicl_layernorm_forward(float *out, float *mean, float *inverse_std, const float *in,
+                               const float *gain, const float *bias, long first, long count,
+                               long stride, long width, float epsilon);
+// Its backward on the same rows: dx accumulates; gain_partial/bias_partial (both null, or
+// both non-null) accumulate the parameter gradients.
+void polyicl_layernorm_backward(float *dx, float *gain_partial, float *bias_partial,
+                                const float *dy, const float *in, const float *gain,
+                                const float *mean, const float *inverse_std, long first,
+                                long count, long stride, long width);
+
+// Causal softmax in place on `rows` rows (row pitch `stride`): row t sees its first
+// first_row + t + 1 entries (at most `columns`) and is zero after them up to `columns`.
+void polyicl_softmax_causal(float *scores, long rows, long columns, long stride, long first_row);
+// Softmax backward on the same rows: gradient = p * (gradient - <p, gradient>), zero after.
+void polyicl_softmax_causal_backward(float *gradient, const float *probabilities, long rows,
+                                     long columns, long stride, long first_row);
+
+// out[r, :] = bias + residual[r, :] (residual null: bias alone) for `rows` rows of `width`.
+void polyicl_fill_bias_rows(float *out, const float *residual, const float *bias, long rows, long width);
 #endif

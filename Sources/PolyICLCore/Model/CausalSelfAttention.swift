@@ -1,10 +1,12 @@
+import CKernels
 import COpenBLAS
 
 /// GPT-2's causal multi-head self-attention core (between c_attn and c_proj): per sequence
 /// and head, scores = Q K^T / sqrt(head_dim), causal softmax, output = P V.
 ///
 /// The products for one (sequence, head) are small single-threaded GEMMs; the
-/// (sequence, head) pairs are spread over the workers.
+/// (sequence, head) pairs are spread over the workers. Softmax and its backward are C
+/// kernels (Sources/CKernels/softmax.c).
 enum CausalSelfAttention {
     /// qkv: [batch, T, 3C] (Q | K | V, heads side by side in each); output: [batch, T, C];
     /// probabilities: [batch, heads, T, T] (zero above the diagonal), kept for backward.
@@ -24,7 +26,7 @@ enum CausalSelfAttention {
                 cblas_sgemm(
                     CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
                     scale, q, Int32(3 * C), k, Int32(3 * C), 0, p, Int32(T))
-                for t in 0..<T { softmaxCausalRow(p + t * T, visible: t + 1, total: T) }
+                polyicl_softmax_causal(p, T, T, T, 0)
                 // output[T, hs] = P[T, T] V[T, hs]
                 cblas_sgemm(
                     CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
@@ -58,13 +60,7 @@ enum CausalSelfAttention {
                     CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
                     1, p, Int32(T), dOut, Int32(C), 0, dv, Int32(3 * C))
                 // Softmax backward: dS = P * (dP - sum_j P dP), row by row over the visible part.
-                for t in 0..<T {
-                    let pRow = p + t * T, dRow = dScores + t * T
-                    let visible = t + 1
-                    let inner = VectorMath.dot(pRow, dRow, visible)
-                    for j in 0..<visible { dRow[j] = pRow[j] * (dRow[j] - inner) }
-                    (dRow + visible).update(repeating: 0, count: T - visible)
-                }
+                polyicl_softmax_causal_backward(dScores, p, T, T, T, 0)
                 // dQ = scale * dS K ; dK = scale * dS^T Q
                 cblas_sgemm(
                     CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
@@ -76,15 +72,12 @@ enum CausalSelfAttention {
         }
     }
 
-    /// In-place softmax of the first `visible` entries; the rest (future positions) become 0.
-    @inline(__always)
-    static func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, visible: Int, total: Int) {
-        let maximum = VectorMath.maximum(row, visible)
-        // Separate loops: the exp loop vectorises, the sum runs in 16 lanes.
-        for j in 0..<visible { row[j] = Exponential.exp(row[j] - maximum) }
-        let inverse = 1 / VectorMath.sum(row, visible)
-        for j in 0..<visible { row[j] *= inverse }
-        (row + visible).update(repeating: 0, count: total - visible)
+    /// In-place causal softmax of a [rows, columns] block with row pitch `stride`: row t keeps
+    /// its first `firstRow + t + 1` entries, softmaxed, and is zero after them. The loop is C
+    /// (Sources/CKernels/softmax.c, AVX-512/AVX2/baseline) with a polynomial exp.
+    static func softmaxCausal(
+        _ scores: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int, firstRow: Int = 0
+    ) {
+        polyicl_softmax_causal(scores, rows, columns, stride, firstRow)
     }
-
 }

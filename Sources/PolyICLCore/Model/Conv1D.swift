@@ -1,32 +1,45 @@
+import CKernels
 import COpenBLAS
 
 /// Hugging Face GPT-2's `Conv1D`: output[r, o] = sum_i input[r, i] * weight[i, o] + bias[o],
 /// with the weight stored [in, out]. One GEMM over all batch*positions rows.
 enum Conv1D {
+    /// Rows per fill-then-multiply tile: about 256 KB of output, so the GEMM finds the bias
+    /// (+ residual) rows just written still in the core's L2 cache instead of memory.
+    static func tileRows(outputWidth: Int) -> Int {
+        max(64, (65_536 / max(1, outputWidth) + 15) / 16 * 16)
+    }
+
     /// Writes `output` [rows, outputWidth]; with `residual` it writes residual + projection
-    /// (the block's skip connection fused into the GEMM's beta = 1 accumulate).
+    /// (the block's skip connection fused into the GEMM's beta = 1 accumulate); with
+    /// `geluOutput` it also writes gelu(output) there (the MLP's activation, applied to each
+    /// tile while it is still in cache).
+    ///
+    /// Each worker takes a contiguous slice of rows and walks it in tiles: fill a tile with
+    /// bias (+ residual), then let single-threaded OpenBLAS accumulate the tile's product.
     static func forward(
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        residual: UnsafePointer<Float>? = nil,
+        residual: UnsafePointer<Float>? = nil, geluOutput: UnsafeMutablePointer<Float>? = nil,
         rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
     ) {
-        // Fill the output with bias (+ residual) so the GEMM can accumulate onto it.
+        let tile = tileRows(outputWidth: outputWidth)
         executor.forEachChunk(count: rows, minimumPerWorker: 256) { range, _ in
-            for r in range {
-                let out = output + r * outputWidth
-                if let residual {
-                    let res = residual + r * outputWidth
-                    for o in 0..<outputWidth { out[o] = res[o] + bias[o] }
-                } else {
-                    out.update(from: bias, count: outputWidth)
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let count = min(tile, range.upperBound - start)
+                let out = output + start * outputWidth
+                polyicl_fill_bias_rows(out, residual.map { $0 + start * outputWidth }, bias, count, outputWidth)
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(outputWidth), Int32(inputWidth),
+                    1, input + start * inputWidth, Int32(inputWidth), weight, Int32(outputWidth),
+                    1, out, Int32(outputWidth))
+                if let geluOutput {
+                    polyicl_gelu_forward(geluOutput + start * outputWidth, out, count * outputWidth)
                 }
+                start += count
             }
         }
-        ParallelGemm.multiply(
-            transposeA: false, transposeB: false, m: rows, n: outputWidth, k: inputWidth,
-            alpha: 1, a: input, lda: inputWidth, b: weight, ldb: outputWidth,
-            beta: 1, c: output, ldc: outputWidth, executor: executor)
     }
 
     /// Gradients of `forward`. `inputGradient` is overwritten (nil: not needed);

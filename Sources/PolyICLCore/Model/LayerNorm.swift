@@ -1,9 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CKernels
 
 /// LayerNorm over the last dimension (eps 1e-5, as GPT-2), llm.c style: the forward pass
-/// keeps each row's mean and 1/std for the backward pass. `rowStride` > 1 normalises only
+/// keeps each row's mean and 1/std for the backward pass. The row loops are C
+/// (Sources/CKernels/layernorm.c), built for AVX-512/AVX2/baseline. `rowStride` > 1 normalises only
 /// every n-th row (ln_f is only read at the x positions).
 enum LayerNorm {
     static let epsilon: Float = 1e-5
@@ -15,18 +14,9 @@ enum LayerNorm {
     ) {
         let visited = (rows + rowStride - 1) / rowStride
         executor.forEachChunk(count: visited, minimumPerWorker: 64) { range, _ in
-            for k in range {
-                let r = k * rowStride
-                let x = input + r * width, y = output + r * width
-                let m = VectorMath.sum(x, width) / Float(width)
-                var variance: Float = 0
-                for i in 0..<width { let d = x[i] - m; variance += d * d }
-                variance /= Float(width)
-                let s = 1 / (variance + epsilon).squareRoot()
-                for i in 0..<width { y[i] = (x[i] - m) * s * gain[i] + bias[i] }
-                mean[r] = m
-                inverseStd[r] = s
-            }
+            polyicl_layernorm_forward(
+                output, mean, inverseStd, input, gain, bias,
+                range.lowerBound * rowStride, range.count, rowStride, width, epsilon)
         }
     }
 
@@ -47,28 +37,10 @@ enum LayerNorm {
         executor.forEachChunk(count: visited, minimumPerWorker: 64) { range, worker in
             let dGain = partials + worker * 2 * width, dBias = dGain + width
             if wantParameters { dGain.update(repeating: 0, count: 2 * width) }
-            for k in range {
-                let r = k * rowStride
-                let x = input + r * width, dy = outputGradient + r * width, dx = inputGradient + r * width
-                let m = mean[r], s = inverseStd[r]
-                var meanNorm: Float = 0, meanNormXhat: Float = 0
-                for i in 0..<width {
-                    let xhat = (x[i] - m) * s
-                    let dnorm = gain[i] * dy[i]
-                    meanNorm += dnorm
-                    meanNormXhat += dnorm * xhat
-                    if wantParameters {
-                        dBias[i] += dy[i]
-                        dGain[i] += xhat * dy[i]
-                    }
-                }
-                meanNorm /= Float(width)
-                meanNormXhat /= Float(width)
-                for i in 0..<width {
-                    let xhat = (x[i] - m) * s
-                    dx[i] += (gain[i] * dy[i] - meanNorm - xhat * meanNormXhat) * s
-                }
-            }
+            polyicl_layernorm_backward(
+                inputGradient, wantParameters ? dGain : nil, wantParameters ? dBias : nil,
+                outputGradient, input, gain, mean, inverseStd,
+                range.lowerBound * rowStride, range.count, rowStride, width)
         }
         guard wantParameters else { return }
         for worker in 0..<executor.workerCount(for: visited, minimumPerWorker: 64) {
