@@ -15,7 +15,7 @@ enum ShiftCommand {
         examples: [
             "sx = shift lin5 on=lin kind=xshift sizes=[0, 0.5, 1, 2] points=21 samples=640",
             "shift lin5 on=lin kind=wscale sizes=[1, 2, 4]",
-            "shift pre on=poly kind=degree sizes=[0, 1, 2]",
+            "shift base on=poly kind=degree sizes=[0, 1, 2]",
         ],
         positionals: [Parameter("model", .objectName([.model]), required: true, help: "The model to evaluate.")],
         keys: [
