@@ -9,11 +9,12 @@ enum AnalysisFigures {
         let table = result.table
         let sizes = table[column: "size"] ?? []
         let lines: [LineSeries] = result.predictors.enumerated().map { index, name in
-            // Exact zeros cannot be drawn on a log axis: floor them far below the rest.
-            let means = (table[column: name + " mean"] ?? []).map { max($0, 1e-12) }
+            // Exact zeros cannot be drawn on a log axis: floor them at 1e-16, below the rounding
+            // error of least squares (~1e-14), so every value that is not exactly 0 is drawn as is.
+            let means = (table[column: name + " mean"] ?? []).map { max($0, 1e-16) }
             var band: IntervalBand?
             if let lower = table[column: name + " lower"], let upper = table[column: name + " upper"] {
-                band = IntervalBand(lower: lower.map { max($0, 1e-12) }, upper: upper.map { max($0, 1e-12) })
+                band = IntervalBand(lower: lower.map { max($0, 1e-16) }, upper: upper.map { max($0, 1e-16) })
             }
             return LineSeries(name: name, xs: sizes, ys: means, color: Color.cycle(index), dash: index == 0 ? .solid : .dashed,
                               lineWidth: index == 0 ? 2.2 : 1.6, marker: .circle, markerSize: 5, band: band)

@@ -33,7 +33,7 @@ enum SpectraCommand {
             FigurePanel.chart(AnalysisFigures.spectrum(signature, layer: l, title: l == 0 ? "embedding" : "layer \(l)"))
         }
         let grid = FigureGrid(title: "\(model): mean singular values of the hidden states, in distribution and shifted",
-                              panels: panels, columns: min(3, panels.count), sharedYRange: true)
+                              panels: panels, columns: panels.count == 4 ? 2 : min(3, panels.count), sharedYRange: true)
         return ResultObject(table: table, figure: grid.svg())
     }
 }
