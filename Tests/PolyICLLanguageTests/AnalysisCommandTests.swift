@@ -33,6 +33,9 @@ import PolyICLCore
         let shown = result.representation()
         #expect(shown[MIMEBundle.html]?.contains("<svg") == true)
         #expect(shown.plainText.contains("size") && shown.plainText.contains("m mean"))
+        // `plot` draws the result's own figure (error against size), not error by position.
+        let plotted = interpreter.run("plot sx").1.compactMap(\.bundle).compactMap { $0["image/svg+xml"] }
+        #expect(plotted.count == 1 && plotted[0].contains("x shift size"), "\(plotted.count) plots")
     }
 
     @Test func shiftOfTheWeightsScalesTheZeroBaselineBySquaredFactor() throws {
