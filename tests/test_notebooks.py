@@ -78,3 +78,29 @@ def test_expected_outputs_are_there(executed):
     assert "<table" in table["text/html"] and "pre mean" in table["text/plain"]
     # Predictions on sampled polynomials.
     assert "pre prediction" in svg(code["predictions"])[-1].data["image/svg+xml"]
+
+
+def test_notebook_06_shows_shifts_spectra_and_the_signature(executed):
+    path, nb = executed
+    if path.name != "06-distribution-shift-and-spectra.ipynb":
+        pytest.skip("expectations are written for notebook 06")
+    code = {cell.metadata["tags"][0]: cell for cell in nb.cells if cell.cell_type == "code" and cell.metadata.get("tags")}
+    html = lambda cell: [o.data["text/html"] for o in outputs_of(cell) if "text/html" in o.data]
+    text = lambda cell: "\n".join(o.data.get("text/plain", "") for o in outputs_of(cell))
+    # The demo trains with the dimension curriculum and ends as its summary.
+    assert outputs_of(code["short-training"])[0].data["text/plain"].startswith("trained demo: ")
+    assert "parameters:" in text(code["load"])
+    # Error by shift size: a log-scale figure with the model and least squares, then the table.
+    for tag, label in (("shift-x", "x shift"), ("shift-scale", "x scale"), ("shift-scale", "w scale")):
+        shown = html(code[tag])
+        assert any("<svg" in h and "least squares" in h and label in h for h in shown), (tag, label)
+    assert "lin5 mean" in text(code["shift-x"]) and "least squares mean" in text(code["shift-x"])
+    # Spectra: one panel per layer (embedding and 3 blocks), the reference and the sizes.
+    spectra = html(code["spectra"])[-1]
+    for piece in ("embedding", "layer 3", "in distribution (reference)", "x shift 4"):
+        assert piece in spectra, piece
+    # Signature: the correlation table, the score panels and the printed correlations.
+    for tag in ("signature-x", "signature-w"):
+        assert "pearson" in text(code[tag]) and "spearman" in text(code[tag])
+        figure = html(code[tag])[-1]
+        assert "Pearson r = " in figure and "Spearman ρ = " in figure and "signature score by" in figure

@@ -1,9 +1,13 @@
 import Testing
+import PolyICLCore
 @testable import PolyICLLanguage
 
 @Suite struct RegistryTests {
     @Test func everyExampleChecksAsWritten() throws {
         let interpreter = try fixtureInterpreter()
+        // The linear-regression model and task the analysis commands' examples name.
+        interpreter.session.store(StubModel(configuration: ModelConfiguration(embedding: 64, layers: 3, heads: 2, points: 21, inputDimension: 5)), as: "lin5")
+        interpreter.session.store(StubObject(kind: .task), as: "lin")
         for command in interpreter.registry.commands {
             #expect(!command.examples.isEmpty, "\(command.name) has no example")
             for example in command.examples {

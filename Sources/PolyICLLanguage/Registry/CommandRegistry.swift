@@ -34,6 +34,8 @@ public struct CommandRegistry: Sendable {
         EvalCommand.declaration, PlotCommand.declaration, TableCommand.declaration,
         ShowCommand.declaration, DensityCommand.declaration, SaveCommand.declaration, LoadCommand.declaration,
         ExportCommand.declaration,
+        // Distribution shift and the residual stream (issue 6).
+        ShiftCommand.declaration, SpectraCommand.declaration, SignatureCommand.declaration,
     ])
 
     /// A registry with more commands (or rebound ones) added after these.

@@ -69,7 +69,7 @@ extension EvalCommand {
         switch task.task.source {
         case let chebyshev as ChebyshevTask:
             return (label, .chebyshevLeastSquares(degree: chebyshev.degrees.upperBound, ridge: ridge))
-        case is LinearRegressionTask:
+        case is LinearRegressionTask, is DimensionCurriculumTask:
             return (label, .linearLeastSquares(ridge: ridge))
         default:
             throw CommandFailure("InvalidValue", "\(name) needs to know the task's function class, and `\(task.name)` holds prompts read from files",

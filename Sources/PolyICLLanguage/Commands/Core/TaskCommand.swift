@@ -16,6 +16,7 @@ enum TaskCommand {
             "deg5 = task chebyshev degree=5 fixed=3 noise=0.5",
             "aligned = task chebyshev degree=5 clamp=0.5",
             "lin = task linear dim=5 xshift=1",
+            "garg = task linear dim=20 dims=5..20 every=2000",
             "mine = task file xs=\"xs.npy\" ys=\"ys.npy\"",
         ],
         forms: [
@@ -44,7 +45,11 @@ enum TaskCommand {
                     Parameter("xscale", .number(.positive), default: .number(1), help: "Standard deviation of each coordinate of x."),
                     Parameter("wshift", .number(.any), default: .number(0), help: "Mean of each weight."),
                     Parameter("wscale", .number(.positive), default: .number(1), help: "Standard deviation of each weight."),
-                ]),
+                    Parameter("dims", .integerRange(IntegerBounds(minimum: 1, maximum: 1024)),
+                              help: "Garg et al.'s curriculum on dimensions: training prompts use the first a coordinates of x, one more every `every` steps, up to b (= dim); evaluation uses b."),
+                    Parameter("every", .integer(.positive), default: .integer(2000), help: "Training steps between dimension increases (with dims=)."),
+                ],
+                checks: [dimsWithinDim]),
             CommandForm(
                 selector: "file", summary: "Fixed prompts read from NumPy .npy files.",
                 keys: [
@@ -54,6 +59,13 @@ enum TaskCommand {
         ],
         produces: .task,
         run: run)
+
+    /// The dimension curriculum must end at or below the task's width.
+    static let dimsWithinDim: CrossCheck = { arguments, _ in
+        guard let dims = arguments.integerRange("dims"), let dim = arguments.integer("dim"), dims.upperBound > dim else { return [] }
+        return [Diagnostic(.outOfRange, "dims=\(dims.lowerBound)..\(dims.upperBound) grows past dim=\(dim), the width of x",
+                           at: arguments.range(of: "dims"), hint: "use dims=\(min(dims.lowerBound, dim))..\(dim), or a larger dim")]
+    }
 
     /// More fixed coefficients than the polynomial has is a mistake, not a silent clamp.
     static let fixedWithinDegree: CrossCheck = { arguments, _ in

@@ -15,8 +15,15 @@ extension TaskCommand {
                     dimension: a.integer("dim") ?? 1, noiseVariance: a.number("noise") ?? 0,
                     xShift: a.number("xshift") ?? 0, xScale: a.number("xscale") ?? 1,
                     wShift: a.number("wshift") ?? 0, wScale: a.number("wscale") ?? 1)
-                source = task
                 words += ["dim=\(task.dimension)"] + given(a, ["noise", "xshift", "xscale", "wshift", "wscale"])
+                if let dims = a.integerRange("dims") {
+                    // Training draws prompts by step (StepAwarePromptSource); everything else sees all dims.upperBound coordinates.
+                    let every = a.integer("every") ?? 2000
+                    source = try DimensionCurriculumTask(task: task, dimensions: Curriculum(start: dims.lowerBound, increment: 1, interval: every, end: dims.upperBound))
+                    words += ["dims=\(dims.lowerBound)..\(dims.upperBound)", "every=\(every)"]
+                } else {
+                    source = task
+                }
             case "file":
                 let xs = a.string("xs") ?? "", ys = a.string("ys") ?? ""
                 source = try FilePrompts(xsFile: URL(fileURLWithPath: invocation.resolve(path: xs)),

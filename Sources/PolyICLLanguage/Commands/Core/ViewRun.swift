@@ -9,6 +9,9 @@ extension PlotCommand {
         let title = a.string("title")
         let svg: String
         switch object {
+        case let result as ResultObject where result.figure != nil:
+            // Results of shift/spectra/signature are not by context position: their own figure.
+            svg = result.figure ?? ""
         case let result as ResultObject:
             svg = ResultFigures.errorChart(result, logScale: (a.word("scale") ?? "log") == "log", intervals: a.boolean("intervals") ?? true, title: title).svg()
         case let task as TaskObject:
