@@ -4,25 +4,43 @@ import PolyICLRender
 /// An evaluation result: error per context length for a model and its baselines.
 public struct ResultObject: SessionObject {
     public let table: ResultTable
+    /// A figure drawn by the command that made the result (SVG), shown instead of the
+    /// default error-per-position chart; experiments whose tables are not error curves
+    /// (alignment, jailbreak, perturbation, several panels) draw their own.
+    public let figure: String?
+    /// The columns shown in the table under the figure (nil: position and every mean).
+    public let shownColumns: [String]?
+
     /// Predictor names in column order (`base`, `least squares`, ...).
     public var predictors: [String] {
         table.columns.compactMap { $0.name.hasSuffix(" mean") ? String($0.name.dropLast(" mean".count)) : nil }
     }
 
-    public init(table: ResultTable) { self.table = table }
+    public init(table: ResultTable, figure: String? = nil, shownColumns: [String]? = nil) {
+        self.table = table
+        self.figure = figure
+        self.shownColumns = shownColumns
+    }
 
     public var kind: ObjectKind { .result }
-    public var summary: String { "\(table.title): \(predictors.joined(separator: ", ")), \(table.rowCount) positions" }
+    public var summary: String {
+        if shownColumns != nil || figure != nil { return "\(table.title): \(table.rowCount) rows, \(table.columns.count) columns" }
+        return "\(table.title): \(predictors.joined(separator: ", ")), \(table.rowCount) positions"
+    }
 
     /// The plot above the table (HTML), with the table as text beside it.
     public func representation() -> MIMEBundle {
-        let svg = ResultFigures.errorChart(self, logScale: true, intervals: true, title: nil).svg()
+        let svg = figure ?? ResultFigures.errorChart(self, logScale: true, intervals: true, title: nil).svg()
         let html = "<div>" + svg + TableExport.html(meansOnly, significantDigits: 4) + "</div>"
         return MIMEBundle(plainText: TableExport.plainText(meansOnly, significantDigits: 4), html: html)
     }
 
-    /// The position and mean columns, for a table a person reads (exports keep everything).
+    /// The columns a person reads (exports keep everything): `shownColumns` when the
+    /// command chose them, else the position and mean columns.
     public var meansOnly: ResultTable {
-        ResultTable(title: table.title, columns: table.columns.filter { $0.name == "position" || $0.name.hasSuffix(" mean") }, notes: table.notes)
+        if let shownColumns {
+            return ResultTable(title: table.title, columns: table.columns.filter { shownColumns.contains($0.name) }, notes: table.notes)
+        }
+        return ResultTable(title: table.title, columns: table.columns.filter { $0.name == "position" || $0.name.hasSuffix(" mean") }, notes: table.notes)
     }
 }

@@ -34,6 +34,10 @@ public struct CommandRegistry: Sendable {
         EvalCommand.declaration, PlotCommand.declaration, TableCommand.declaration,
         ShowCommand.declaration, DensityCommand.declaration, SaveCommand.declaration, LoadCommand.declaration,
         ExportCommand.declaration,
+        // Fine-tuning and the paper's experiments.
+        LoRACommand.declaration, SoftPromptCommand.declaration, MergeCommand.declaration,
+        CompareCommand.declaration, AlignCommand.declaration, JailbreakCommand.declaration,
+        NearestCommand.declaration, PerturbCommand.declaration,
     ])
 
     /// A registry with more commands (or rebound ones) added after these.
