@@ -78,3 +78,30 @@ def test_expected_outputs_are_there(executed):
     assert "<table" in table["text/html"] and "pre mean" in table["text/plain"]
     # Predictions on sampled polynomials.
     assert "pre prediction" in svg(code["predictions"])[-1].data["image/svg+xml"]
+
+
+def test_notebook_02_lora_vs_soft_prompts(executed):
+    path, nb = executed
+    if path.name != "02-lora-vs-soft-prompts.ipynb":
+        pytest.skip("expectations for notebook 02")
+    code = {cell.metadata["tags"][0]: cell for cell in nb.cells if cell.cell_type == "code" and cell.metadata.get("tags")}
+    streams = lambda cell: "".join(o.text for o in cell.outputs if o.output_type == "stream")
+    # The adapters report the paper's parameter counts for this model: LoRA rank 4 on c_attn of
+    # 2 blocks 64 wide = 2 * 4 * (64 + 192); 10 soft prompt pairs = 2 * 10 * 64.
+    assert "2,048 trainable parameters" in streams(code["adapters"])
+    assert "1,280 trainable parameters" in streams(code["adapters"])
+    # Both fine-tuning runs finish with their summary.
+    finals = [o.data["text/plain"] for o in outputs_of(code["finetune"])]
+    assert any(t.startswith("trained ft: ") for t in finals) and any(t.startswith("trained sp: ") for t in finals)
+    # Figure 3: the three models and the baselines in one chart and table.
+    result = outputs_of(code["figure-3"])[-1].data
+    for name in ("pre mean", "ft mean", "sp mean", "least squares mean", "ridge 0.2 mean"):
+        assert name in result["text/plain"]
+    assert "<svg" in result["text/html"]
+    # One panel per fixed-coefficient count.
+    grid = outputs_of(code["figure-3-grid"])[-1].data
+    for k in (0, 1, 3, 5):
+        assert f"fixed={k}: sp mean" in grid["text/plain"]
+    # Adapters saved with peft names, and a merged checkpoint.
+    saved = streams(code["save"])
+    assert "saved the adapters of ft" in saved and "saved the adapters of sp" in saved and "saved ft" in saved
