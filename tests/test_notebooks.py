@@ -138,8 +138,8 @@ def test_notebook_04_soft_prompt_perturbation(executed):
     assert "distance" in table and "soft norm" in table
     rows = [line.split() for line in table.splitlines() if line.strip()[:1].isdigit()]
     assert [int(r[0]) for r in rows[:4]] == [0, 1, 2, 3]
-    # Figure 12: 9 scales and 9 angles, two panels.
+    # Figure 12: 8 scales and 9 angles, two panels.
     curves = outputs_of(code["figure-12"])[-1].data
     values = [line.split() for line in curves["text/plain"].splitlines() if line.strip()[:1].isdigit()]
-    assert len(values) == 18
+    assert len(values) == 17
     assert "soft prompt scaled" in curves["text/html"] and "turned toward its hard prompts" in curves["text/html"]
