@@ -104,3 +104,68 @@ def test_notebook_06_shows_shifts_spectra_and_the_signature(executed):
         assert "pearson" in text(code[tag]) and "spearman" in text(code[tag])
         figure = html(code[tag])[-1]
         assert "Pearson r = " in figure and "Spearman ρ = " in figure and "signature score by" in figure
+
+
+def test_notebook_02_lora_vs_soft_prompts(executed):
+    path, nb = executed
+    if path.name != "02-lora-vs-soft-prompts.ipynb":
+        pytest.skip("expectations for notebook 02")
+    code = {cell.metadata["tags"][0]: cell for cell in nb.cells if cell.cell_type == "code" and cell.metadata.get("tags")}
+    streams = lambda cell: "".join(o.text for o in cell.outputs if o.output_type == "stream")
+    # The adapters report the paper's parameter counts for this model: LoRA rank 4 on c_attn of
+    # 2 blocks 64 wide = 2 * 4 * (64 + 192); 10 soft prompt pairs = 2 * 10 * 64.
+    assert "2,048 trainable parameters" in streams(code["adapters"])
+    assert "1,280 trainable parameters" in streams(code["adapters"])
+    # Both fine-tuning runs finish with their summary.
+    finals = [o.data["text/plain"] for o in outputs_of(code["finetune"])]
+    assert any(t.startswith("trained ft: ") for t in finals) and any(t.startswith("trained sp: ") for t in finals)
+    # Figure 3: the three models and the baselines in one chart and table.
+    result = outputs_of(code["figure-3"])[-1].data
+    for name in ("pre mean", "ft mean", "sp mean", "least squares mean", "ridge 0.2 mean"):
+        assert name in result["text/plain"]
+    assert "<svg" in result["text/html"]
+    # One panel per fixed-coefficient count.
+    grid = outputs_of(code["figure-3-grid"])[-1].data
+    for k in (0, 1, 3, 5):
+        assert f"fixed={k}: sp mean" in grid["text/plain"]
+    # Adapters saved with peft names, and a merged checkpoint.
+    saved = streams(code["save"])
+    assert "saved the adapters of ft" in saved and "saved the adapters of sp" in saved and "saved ft" in saved
+
+
+def test_notebook_03_alignment_and_jailbreaking(executed):
+    path, nb = executed
+    if path.name != "03-alignment-and-jailbreaking.ipynb":
+        pytest.skip("expectations for notebook 03")
+    code = {cell.metadata["tags"][0]: cell for cell in nb.cells if cell.cell_type == "code" and cell.metadata.get("tags")}
+    # Figure 4: medians above and below the threshold, the chart and one clamped polynomial.
+    figure = outputs_of(code["figure-4"])[-1].data
+    assert "pre above median" in figure["text/plain"] and "pre below median" in figure["text/plain"]
+    assert figure["text/html"].count("<svg") == 2 and "pre after 10 clamped points" in figure["text/html"]
+    # Alignment fine-tuning with the hinge loss ends with its summary.
+    assert any(o.data["text/plain"].startswith("trained aligned: ") for o in outputs_of(code["align-finetune"]))
+    after = outputs_of(code["figure-4-after"])[-1].data["text/plain"]
+    assert "aligned above median" in after
+    # Figure 5: fractions above the threshold for k = 0..10, two panels.
+    jb = outputs_of(code["figure-5"])[-1].data
+    assert "aligned above threshold mean" in jb["text/plain"]
+    rows = [line.split() for line in jb["text/plain"].splitlines() if line.strip()[:2].strip().isdigit()]
+    assert [int(r[0]) for r in rows] == list(range(11))
+    assert "answers above the threshold" in jb["text/html"]
+
+
+def test_notebook_04_soft_prompt_perturbation(executed):
+    path, nb = executed
+    if path.name != "04-soft-prompt-perturbation.ipynb":
+        pytest.skip("expectations for notebook 04")
+    code = {cell.metadata["tags"][0]: cell for cell in nb.cells if cell.cell_type == "code" and cell.metadata.get("tags")}
+    # 2 pairs: 4 soft vectors, each with its nearest hard prompt.
+    table = outputs_of(code["nearest"])[-1].data["text/plain"]
+    assert "distance" in table and "soft norm" in table
+    rows = [line.split() for line in table.splitlines() if line.strip()[:1].isdigit()]
+    assert [int(r[0]) for r in rows[:4]] == [0, 1, 2, 3]
+    # Figure 12: 8 scales and 9 angles, two panels.
+    curves = outputs_of(code["figure-12"])[-1].data
+    values = [line.split() for line in curves["text/plain"].splitlines() if line.strip()[:1].isdigit()]
+    assert len(values) == 17
+    assert "soft prompt scaled" in curves["text/html"] and "turned toward its hard prompts" in curves["text/html"]

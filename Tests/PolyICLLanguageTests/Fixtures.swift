@@ -8,6 +8,8 @@ func fixtureInterpreter() throws -> Interpreter {
     let directory = try fixtureDirectory.get()
     let interpreter = Interpreter(workingDirectory: directory.path)
     interpreter.session.store(StubModel(configuration: ModelConfiguration.preset(named: "standard")!), as: "base")
+    // Fine-tuned models the experiment commands' examples name (a LoRA and a soft prompt model).
+    for name in ["ft", "sp"] { interpreter.session.store(StubModel(configuration: ModelConfiguration.preset(named: "standard")!), as: name) }
     for (name, kind) in [("poly", ObjectKind.task), ("deg5", .task), ("ev", .result)] {
         interpreter.session.store(StubObject(kind: kind), as: name)
     }

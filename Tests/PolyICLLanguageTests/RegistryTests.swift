@@ -30,7 +30,7 @@ import PolyICLCore
         }
         let train = CommandRegistry.standard["train"]?.helpText ?? ""
         #expect(train.split(separator: "\n").contains {
-            $0.hasPrefix("  lr= ") && $0.hasSuffix(" Learning rate (the paper used 5e-5, Garg 1e-4). A number > 0. Default 0.0001.")
+            $0.hasPrefix("  lr= ") && $0.hasSuffix(" Learning rate; when absent 1e-4 for a plain model, 5e-5 for a LoRA model, 5e-2 for a soft prompt (the paper's). A number > 0.")
         })
     }
 

@@ -5,21 +5,31 @@ import PolyICLRender
 /// of an analysis (error by shift size, spectra, signature scores) with its own figure.
 public struct ResultObject: SessionObject {
     public let table: ResultTable
-    /// An SVG drawn instead of the error-by-context-length chart, for results whose rows are
-    /// not context positions (made by the command that computed the table).
+    /// A figure drawn by the command that made the result (SVG), shown instead of the default
+    /// error-per-position chart, for results whose rows are not context positions or that need
+    /// several panels (shift, spectra, signature, alignment, jailbreak, perturbation).
     public let figure: String?
+    /// The columns shown in the table under the figure (nil: the row column and every mean).
+    public let shownColumns: [String]?
+
     /// Predictor names in column order (`base`, `least squares`, ...).
     public var predictors: [String] {
         table.columns.compactMap { $0.name.hasSuffix(" mean") ? String($0.name.dropLast(" mean".count)) : nil }
     }
 
-    public init(table: ResultTable, figure: String? = nil) {
+    public init(table: ResultTable, figure: String? = nil, shownColumns: [String]? = nil) {
         self.table = table
         self.figure = figure
+        self.shownColumns = shownColumns
     }
 
     public var kind: ObjectKind { .result }
-    public var summary: String { "\(table.title): \(predictors.joined(separator: ", ")), \(table.rowCount) \(table.columns.first?.name == "position" ? "positions" : "rows")" }
+    public var summary: String {
+        if shownColumns != nil || (figure != nil && predictors.isEmpty) {
+            return "\(table.title): \(table.rowCount) rows, \(table.columns.count) columns"
+        }
+        return "\(table.title): \(predictors.joined(separator: ", ")), \(table.rowCount) \(table.columns.first?.name == "position" ? "positions" : "rows")"
+    }
 
     /// The plot above the table (HTML), with the table as text beside it.
     public func representation() -> MIMEBundle {
@@ -28,9 +38,13 @@ public struct ResultObject: SessionObject {
         return MIMEBundle(plainText: TableExport.plainText(meansOnly, significantDigits: 4), html: html)
     }
 
-    /// The first (row) column and the mean columns, for a table a person reads (exports keep
-    /// everything); a table without mean columns is shown whole.
+    /// The columns a person reads (exports keep everything): `shownColumns` when the command
+    /// chose them, else the first (row) column and the mean columns; a table without mean
+    /// columns is shown whole.
     public var meansOnly: ResultTable {
+        if let shownColumns {
+            return ResultTable(title: table.title, columns: table.columns.filter { shownColumns.contains($0.name) }, notes: table.notes)
+        }
         guard table.columns.contains(where: { $0.name.hasSuffix(" mean") }) else { return table }
         let rowColumn = table.columns.first?.name
         return ResultTable(title: table.title, columns: table.columns.filter { $0.name == rowColumn || $0.name.hasSuffix(" mean") }, notes: table.notes)

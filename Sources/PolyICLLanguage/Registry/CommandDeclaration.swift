@@ -134,7 +134,7 @@ public struct CommandDeclaration: Sendable {
         if !examples.isEmpty {
             lines.append("")
             lines.append("Examples:")
-            lines += examples.map { "  " + $0 }
+            lines += examples.map { "  " + $0.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n  ") }
         }
         return lines.joined(separator: "\n")
     }

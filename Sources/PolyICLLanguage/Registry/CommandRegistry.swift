@@ -36,6 +36,10 @@ public struct CommandRegistry: Sendable {
         ExportCommand.declaration,
         // Distribution shift and the residual stream (issue 6).
         ShiftCommand.declaration, SpectraCommand.declaration, SignatureCommand.declaration,
+        // Fine-tuning and the paper's experiments (issue 5).
+        LoRACommand.declaration, SoftPromptCommand.declaration, MergeCommand.declaration,
+        CompareCommand.declaration, AlignCommand.declaration, JailbreakCommand.declaration,
+        NearestCommand.declaration, PerturbCommand.declaration,
     ])
 
     /// A registry with more commands (or rebound ones) added after these.

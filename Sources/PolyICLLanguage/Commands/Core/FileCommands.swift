@@ -3,11 +3,19 @@ enum SaveCommand {
     static let declaration = CommandDeclaration(
         name: "save",
         summary: "Write a model's weights and configuration to a safetensors file.",
-        help: "Tensor names follow the PyTorch reference (`_backbone.h.0.attn.c_attn.weight`, ...).",
-        examples: ["save base \"models/base.safetensors\""],
+        help: """
+        Tensor names follow the PyTorch reference (`_backbone.h.0.attn.c_attn.weight`, ...). A model \
+        with adapters (`lora`, `softprompt`) writes only its adapters, named as peft writes them \
+        (`base_model.model._backbone.h.0.attn.c_attn.lora_A.weight`, `prompt_embeddings`); with \
+        merged=true a LoRA model writes a full checkpoint with the adapters folded in.
+        """,
+        examples: ["save base \"models/base.safetensors\"", "save ft \"models/ft-adapters.safetensors\"", "save ft \"models/ft-merged.safetensors\" merged=true"],
         positionals: [
             Parameter("model", .objectName([.model]), required: true, help: "The model to save."),
             Parameter("path", .path(mustExist: false, extensions: ["safetensors"]), required: true, help: "The file to write."),
+        ],
+        keys: [
+            Parameter("merged", .boolean, default: .boolean(false), help: "For a LoRA model: a full checkpoint with the adapters merged, instead of the adapters alone."),
         ],
         run: run)
 }

@@ -7,7 +7,19 @@ extension SaveCommand {
         let (name, object) = try invocation.modelObject("model")
         let path = invocation.resolve(path: invocation.arguments.string("path") ?? "")
         try requireDirectory(of: path, invocation: invocation)
-        let checkpoint = Checkpoint(configuration: object.configuration, parameters: object.model.parameterValues,
+        let merged = invocation.arguments.boolean("merged") ?? false
+        if let adapters = object.model.adapters {
+            guard merged else {
+                do { try AdapterFile.save(adapters, to: URL(fileURLWithPath: path)) } catch { throw invocation.failure(error, key: "path") }
+                invocation.sink.stream(.stdout, "saved the adapters of \(name) (\(TextFormat.grouped(adapters.parameterCount)) parameters, peft names) to \(invocation.arguments.string("path") ?? path)\n")
+                return nil
+            }
+            guard adapters.promptPairs == 0 else {
+                throw CommandFailure("InvalidValue", "`\(name)` has a soft prompt, which cannot be merged into a checkpoint's weights",
+                                     hint: "leave out merged=true to save the prompt on its own", at: invocation.arguments.range(of: "merged"))
+            }
+        }
+        let checkpoint = Checkpoint(configuration: object.configuration, parameters: object.model.mergedParameters(),
                                     trainingHistory: object.historyJSON())
         do { try CheckpointFile.save(checkpoint, to: URL(fileURLWithPath: path)) } catch { throw invocation.failure(error, key: "path") }
         invocation.sink.stream(.stdout, "saved \(name) (\(TextFormat.grouped(object.configuration.parameterCount)) parameters) to \(invocation.arguments.string("path") ?? path)\n")

@@ -10,7 +10,9 @@ extension TrainCommand {
         let (modelName, object) = try invocation.modelObject("model")
         let task = try invocation.taskObject("on")
         try invocation.requireMatchingInputs(task: task, model: (modelName, object), taskKey: "on")
-        let settings = try settings(from: a, for: object.configuration)
+        var settings = try settings(from: a, for: object.configuration)
+        if !a.isGiven("lr") { settings.learningRate = Float(FineTuningDefaults.learningRate(for: object.model)) }
+        let loss = try lossFunction(a, task: task)
         let batch = settings.batchSize
         try invocation.requireShape(of: task, count: batch, points: settings.curriculum.points(atStep: settings.steps - 1), key: "on")
         do { try settings.validate(for: object.configuration) } catch { throw invocation.failure(error) }
@@ -18,7 +20,7 @@ extension TrainCommand {
         // The same command after an interruption continues the same run: same optimiser
         // state, same stream of prompts, same schedule.
         let seed = UInt64(a.integer("seed") ?? 0)
-        let key = "\(task.name)|\(task.task.definition)|\(settings)|\(seed)"
+        let key = "\(task.name)|\(task.task.definition)|\(settings)|\(seed)|\(settingsText(a))"
         let run: UnfinishedTraining
         if let unfinished = object.unfinished, unfinished.key == key {
             run = unfinished
@@ -35,7 +37,7 @@ extension TrainCommand {
         var lastShown = -Double.infinity
         let summary: TrainingSummary
         do {
-            summary = try run.trainer.train(model: object.model, source: task.task.source, generator: &run.generator, cancellation: stop) { progress in
+            summary = try run.trainer.train(model: object.model, source: task.task.source, generator: &run.generator, loss: loss, cancellation: stop) { progress in
                 // The first step is always shown, then at most one update per interval.
                 if progress.elapsed - lastShown >= progressInterval || progress.step == progress.totalSteps {
                     lastShown = progress.elapsed
@@ -92,8 +94,31 @@ extension TrainCommand {
             schedule: schedule, gradientClip: a.number("clip").map(Float.init), curriculum: curriculum, frozenGroups: frozen)
     }
 
+    /// The loss the arguments ask for. The hinge loss needs a clamped Chebyshev task: it
+    /// reads "the target was clamped" from y = T, which only a clamped task gives.
+    static func lossFunction(_ a: Arguments, task: (name: String, task: TaskObject)) throws -> any Loss {
+        guard a.word("loss") == "hinge" else {
+            for key in ["threshold", "weight"] where a.isGiven(key) {
+                throw CommandFailure("InvalidValue", "\(key)= belongs to the hinge loss, and this train uses mse", hint: "add loss=hinge, or leave \(key) out", at: a.range(of: key))
+            }
+            return MeanSquaredError()
+        }
+        guard let clamp = (task.task.source as? ChebyshevTask)?.clampThreshold else {
+            throw CommandFailure("InvalidValue", "loss=hinge needs a task whose targets are clamped, and `\(task.name)` is not",
+                                 hint: "make one with `\(task.name)_aligned = task chebyshev degree=5 clamp=0.5`", at: a.range(of: "on"))
+        }
+        let threshold = a.number("threshold") ?? clamp
+        guard abs(threshold - clamp) < 1e-12 else {
+            throw CommandFailure("InvalidValue", "threshold=\(Value.number(threshold).compactDescription) differs from task `\(task.name)`'s clamp \(Value.number(clamp).compactDescription): the hinge applies where the target was clamped",
+                                 hint: "use threshold=\(Value.number(clamp).compactDescription) or leave it out", at: a.range(of: "threshold"))
+        }
+        do { return try HingeAlignmentLoss(threshold: Float(threshold), weight: Float(a.number("weight") ?? 100)) } catch {
+            throw CommandFailure("InvalidValue", "\(error)", at: a.range(of: "weight"))
+        }
+    }
+
     static func settingsText(_ a: Arguments) -> String {
-        ["steps", "batch", "lr", "optimizer", "schedule", "warmup", "clip", "curriculum", "every", "seed", "freeze"]
+        ["steps", "batch", "lr", "optimizer", "schedule", "warmup", "clip", "curriculum", "every", "seed", "freeze", "loss", "threshold", "weight"]
             .filter { a.isGiven($0) }.compactMap { key in a[key].map { "\(key)=\($0.compactDescription)" } }.joined(separator: " ")
     }
 

@@ -1,0 +1,107 @@
+import PolyICLCore
+import PolyICLRender
+
+/// `compare`: several models and baselines side by side on one or more tasks (Figure 3).
+enum CompareCommand {
+    static let declaration = CommandDeclaration(
+        name: "compare",
+        summary: "Error per context length of several models beside baselines on the same prompts; one panel per task (the paper's Figure 3).",
+        help: """
+        Every model and baseline sees the same `samples` prompts of `points` points, with 5-95% \
+        bootstrap intervals. Several tasks (on=[a, b]) or fixed=[0, 1, 3, 5] (the task with the \
+        first k coefficients fixed, one panel per k) give one panel per task in a grid; the \
+        result's table then has one column set per panel, prefixed by the panel's label.
+        """,
+        examples: [
+            "cmp = compare [base, ft, sp] on=deg5 points=31 samples=1280 baselines=[lstsq, ridge(0.2)]",
+            "cmp = compare [ft, sp] on=deg5 fixed=[0, 1, 3, 5] samples=640",
+        ],
+        positionals: [Parameter("models", .list(.objectName([.model])), required: true, help: "The models to compare.")],
+        keys: [
+            Parameter("on", .list(.objectName([.task])), required: true, help: "The task (or tasks: one panel each)."),
+            Parameter("fixed", .list(.integer(IntegerBounds(minimum: 0, maximum: 64))), help: "One panel per count of fixed leading coefficients of the (Chebyshev) task."),
+            Parameter("points", .integer(.positive), default: .integer(31), help: "Points per prompt (with a soft prompt: at most the model's points minus its pairs)."),
+            Parameter("baselines", .list(.function(EvalCommand.baselines)), default: .list([.call(name: "lstsq", arguments: []), .call(name: "ridge", arguments: [.number(0.2)])]),
+                      help: "Baselines evaluated on the same prompts."),
+        ] + ExperimentFormat.commonKeys,
+        checks: [onePanelSource],
+        produces: .result,
+        run: run)
+
+    static let onePanelSource: CrossCheck = { arguments, _ in
+        guard arguments.isGiven("fixed"), (arguments.list("on") ?? []).count > 1 else { return [] }
+        return [Diagnostic(.invalidValue, "fixed= makes one panel per count from one task, and on= names \((arguments.list("on") ?? []).count)", at: arguments.range(of: "fixed"),
+                           hint: "give one task with fixed=, or several tasks without it")]
+    }
+
+    @Sendable static func run(_ invocation: CommandInvocation) throws -> (any SessionObject)? {
+        let a = invocation.arguments
+        let models = try invocation.modelObjects("models")
+        let points = a.integer("points") ?? 31
+        let taskNames = (a.list("on") ?? []).compactMap(\.objectNameValue)
+        // The panels: (label, task object).
+        var panels: [(label: String, task: (name: String, task: TaskObject))] = []
+        for name in taskNames {
+            guard let object = try invocation.object(named: name) as? TaskObject else {
+                throw CommandFailure("WrongKind", "`\(name)` is not a task", at: a.range(of: "on"))
+            }
+            panels.append((name, (name, object)))
+        }
+        if let fixed = a.list("fixed")?.compactMap(\.integerValue), let first = panels.first {
+            guard let chebyshev = first.task.task.source as? ChebyshevTask else {
+                throw CommandFailure("WrongKind", "fixed= needs a Chebyshev task and `\(first.label)` is not one", at: a.range(of: "on"))
+            }
+            panels = try fixed.map { k in
+                let task: ChebyshevTask
+                do {
+                    task = try ChebyshevTask(degrees: chebyshev.degrees, fixedCoefficients: k, noiseVariance: chebyshev.noiseVariance,
+                                             clampThreshold: chebyshev.clampThreshold, xLower: chebyshev.xLower, xUpper: chebyshev.xUpper)
+                } catch {
+                    throw CommandFailure("OutOfRange", "fixed=\(k) does not fit task `\(first.label)`: \(error)", hint: "fix at most degree + 1 coefficients", at: a.range(of: "fixed"))
+                }
+                return ("fixed=\(k)", (first.label, TaskObject(source: task, definition: "\(first.task.task.definition) fixed=\(k)")))
+            }
+        }
+        guard !panels.isEmpty, !models.isEmpty else {
+            throw CommandFailure("MissingArgument", "compare needs at least one model and one task", hint: "compare [m1, m2] on=TASK", at: a.commandRange)
+        }
+        let settings = ExperimentFormat.settings(a, points: points)
+        var tables: [ResultTable] = []
+        let displayID = invocation.newDisplayID()
+        invocation.sink.display(MIMEBundle(plainText: "comparing on \(panels[0].label) (1 of \(panels.count))"), displayID: displayID)
+        for (index, panel) in panels.enumerated() {
+            invocation.sink.updateDisplay(displayID, MIMEBundle(plainText: "comparing on \(panel.label) (\(index + 1) of \(panels.count))"))
+            try invocation.checkCancellation("compare stopped before \(panel.label); no result was kept")
+            try invocation.requireShape(of: panel.task, count: settings.samples, points: points, key: "on")
+            var predictors = try models.map { try invocation.predictor($0, points: points, inputWidth: panel.task.task.source.inputDimension, key: "models") }
+            predictors += try invocation.baselinePredictors(for: panel.task, taken: Set(models.map(\.name)))
+            do {
+                var table = try Evaluation.run(source: panel.task.task.source, predictors: predictors, settings: settings, taskDescription: panel.task.task.definition,
+                                               progress: { _ in }, isCancelled: { invocation.cancellation.isCancelled })
+                table.title = panel.label
+                tables.append(table)
+            } catch EvaluationError.cancelled {
+                throw CommandFailure.interrupted("compare stopped before it finished; no result was kept")
+            } catch {
+                throw invocation.failure(error)
+            }
+        }
+        invocation.sink.updateDisplay(displayID, MIMEBundle(plainText: "compared \(models.map(\.name).joined(separator: ", ")) on \(panels.map(\.label).joined(separator: ", "))"))
+        let notes = ["samples": "\(settings.samples)", "points": "\(points)", "seed": "\(settings.seed)", "models": models.map(\.name).joined(separator: ", "),
+                     "error": "squared error at each position, mean over prompts; lower/upper: 5th/95th bootstrap percentiles"]
+        if tables.count == 1, var table = tables.first {
+            table.title = "compare on \(panels[0].label)"
+            table.notes.merge(notes) { $1 }
+            return ResultObject(table: table)
+        }
+        // One table: the shared position column, then each panel's columns prefixed by its label.
+        var columns = [ResultTable.Column(name: "position", values: (0..<points).map(Double.init))]
+        for table in tables {
+            columns += table.columns.filter { $0.name != "position" }.map { .init(name: "\(table.title): \($0.name)", values: $0.values) }
+        }
+        let combined = ResultTable(title: "compare on \(panels.map(\.label).joined(separator: ", "))", columns: columns, notes: notes)
+        let charts = tables.map { ResultFigures.errorChart(ResultObject(table: $0), logScale: true, intervals: true, title: $0.title) }
+        let grid = FigureGrid(title: combined.title, panels: charts.map { .chart($0) }, columns: min(4, charts.count), sharedYRange: true)
+        return ResultObject(table: combined, figure: grid.svg())
+    }
+}
