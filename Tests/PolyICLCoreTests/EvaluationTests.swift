@@ -158,4 +158,56 @@ import PolyICLCore
             try Evaluation.run(source: source, predictors: [.baseline(.zero)], settings: EvaluationSettings(points: 2, samples: 7))
         }
     }
+
+    @Test func pairedDifferencesAreBootstrappedPromptByPrompt() throws {
+        let task = try ChebyshevTask(degrees: 0...4)
+        let samples = 40, points = 6, resamples = 200
+        let settings = EvaluationSettings(points: points, samples: samples, seed: 21, chunkSize: samples, resamples: resamples,
+                                          pairedReferences: ["zero"])
+        let predictors: [EvaluationPredictor] = [
+            .model(named: "half") { batch in batch.ys.map { $0 / 2 } },
+            .baseline(.zero),
+        ]
+        let table = try Evaluation.run(source: task, predictors: predictors, settings: settings)
+
+        // Independently: the same prompts, then (y/2 - y)^2 - y^2 = -0.75 y^2 per prompt,
+        // resampled with the indices Evaluation's bootstrap draws.
+        var root = RandomGenerator(seed: 21)
+        var promptGenerator = root.fork()
+        var bootstrapGenerator = root.fork()
+        var batch = PromptBatch(count: samples, points: points)
+        task.fill(&batch, using: &promptGenerator)
+        let differences = batch.ys.map { value -> Double in
+            let y = Double(value), half = Double(value / 2)
+            return (y - half) * (y - half) - y * y
+        }
+        let indices = ErrorStatistics.resampleIndices(samples: samples, resamples: resamples, using: &bootstrapGenerator)
+        let name = Evaluation.differenceName("half", "zero")
+        for p in 0..<points {
+            let mean = (0..<samples).map { differences[$0 * points + p] }.reduce(0, +) / Double(samples)
+            let means = (0..<resamples).map { b in
+                (0..<samples).map { differences[indices[b * samples + $0] * points + p] }.reduce(0, +) / Double(samples)
+            }.sorted()
+            #expect(abs(table[column: name + " mean"]![p] - mean) <= 1e-12 * max(1, abs(mean)))
+            #expect(abs(table[column: name + " lower"]![p] - means[resamples * 5 / 100]) <= 1e-12 * max(1, abs(mean)))
+            #expect(abs(table[column: name + " upper"]![p] - means[resamples * 95 / 100]) <= 1e-12 * max(1, abs(mean)))
+            #expect(table[column: name + " upper"]![p] < 0, "halving every prediction always lowers the error")
+        }
+
+        // Pairing adds columns and changes none of the others.
+        var unpaired = settings
+        unpaired.pairedReferences = []
+        let plain = try Evaluation.run(source: task, predictors: predictors, settings: unpaired)
+        for column in plain.columns { #expect(table[column: column.name] == column.values, "\(column.name)") }
+        #expect(table.columns.count == plain.columns.count + 4)
+
+        // A reference that is not another predictor is refused, naming the ones there are.
+        var wrong = settings
+        wrong.pairedReferences = ["ridge 0.2"]
+        #expect(throws: EvaluationError.invalidSetting("cannot pair 'half' with 'ridge 0.2': expected one of the other predictors (zero)")) {
+            try Evaluation.run(source: task, predictors: predictors, settings: wrong)
+        }
+        wrong.pairedReferences = ["half"]
+        #expect(throws: EvaluationError.self) { try Evaluation.run(source: task, predictors: predictors, settings: wrong) }
+    }
 }

@@ -141,6 +141,31 @@ extension RecordingSink.Event {
         #expect(result.summary.contains("m, least squares, ridge 0.2, zero"))
     }
 
+    @Test func pairedBaselinesAddDifferenceColumnsTablesAndAPanel() throws {
+        let interpreter = Interpreter()
+        #expect(interpreter.run(Self.setup).0 == .ok)
+        // ridge(0.2) is paired without being listed in baselines: it is evaluated anyway.
+        #expect(interpreter.run("ev = eval m on=t points=8 samples=30 bootstrap=40 baselines=[zero] paired=[ridge(0.2), zero]").0 == .ok)
+        let result = try #require(interpreter.session["ev"] as? ResultObject)
+        #expect(result.predictors == ["m", "zero", "ridge 0.2"])
+        #expect(result.differences == ["m \u{2212} ridge 0.2", "m \u{2212} zero"])
+        // The difference of means is the mean difference (same prompts).
+        for (reference, difference) in zip(["ridge 0.2", "zero"], result.differences) {
+            let model = try #require(result.table[column: "m mean"]), other = try #require(result.table[column: reference + " mean"])
+            let paired = try #require(result.table[column: difference + " mean"])
+            for k in 0..<8 { #expect(abs(paired[k] - (model[k] - other[k])) <= 1e-9 * max(1, abs(model[k]))) }
+        }
+        // The table shows the differences with their intervals; the plot gains a panel with the zero line.
+        #expect(result.meansOnly.columns.map(\.name) == ["position", "m mean", "zero mean", "ridge 0.2 mean",
+                                                         "m \u{2212} ridge 0.2 mean", "m \u{2212} ridge 0.2 lower", "m \u{2212} ridge 0.2 upper",
+                                                         "m \u{2212} zero mean", "m \u{2212} zero lower", "m \u{2212} zero upper"])
+        let svg = try #require(interpreter.run("plot ev").1.last?.bundle?[MIMEBundle.svg])
+        #expect(svg.contains("paired difference (below 0: model better)"))
+        #expect(svg.contains("m \u{2212} ridge 0.2"))
+        let (bad, _) = interpreter.run("eval m on=t paired=[ridge]")
+        #expect(bad.error?.name != nil)
+    }
+
     @Test func viewsDrawPlotsAndTables() throws {
         let interpreter = Interpreter()
         #expect(interpreter.run(Self.setup + "\ntrain m on=t steps=3 batch=4\nev = eval m on=t points=8 samples=16 bootstrap=10").0 == .ok)

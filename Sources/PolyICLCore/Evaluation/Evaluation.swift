@@ -31,14 +31,21 @@ public struct EvaluationSettings: Sendable, Equatable {
     public var resamples: Int
     /// Threads for the baselines' least squares (nil: all cores).
     public var threads: Int?
+    /// Predictors the first predictor is compared with prompt by prompt: for each name R,
+    /// the table gains the statistics of the per-prompt difference (first's error - R's error).
+    /// Two predictors whose separate intervals overlap can still differ clearly, because
+    /// both err on the same prompts; the paired interval shows it.
+    public var pairedReferences: [String]
 
-    public init(points: Int = 31, samples: Int = 1280, seed: UInt64 = 0, chunkSize: Int = 640, resamples: Int = 1000, threads: Int? = nil) {
+    public init(points: Int = 31, samples: Int = 1280, seed: UInt64 = 0, chunkSize: Int = 640, resamples: Int = 1000, threads: Int? = nil,
+                pairedReferences: [String] = []) {
         self.points = points
         self.samples = samples
         self.seed = seed
         self.chunkSize = chunkSize
         self.resamples = resamples
         self.threads = threads
+        self.pairedReferences = pairedReferences
     }
 }
 
@@ -66,6 +73,15 @@ public enum EvaluationError: Error, CustomStringConvertible, Sendable, Equatable
 
 /// Squared error at every context position, over many prompts, for several predictors.
 public enum Evaluation {
+    /// Separates the two predictor names of a paired-difference series: "model − ridge 0.2"
+    /// (U+2212, a character no predictor name holds).
+    public static let differenceSeparator = " \u{2212} "
+
+    /// The series name of the paired difference `predictor` - `reference`.
+    public static func differenceName(_ predictor: String, _ reference: String) -> String {
+        predictor + differenceSeparator + reference
+    }
+
     /// Runs every predictor on the same prompts and summarises the squared errors.
     ///
     /// Randomness: `RandomGenerator(seed: settings.seed)` is forked twice, first for the
@@ -75,6 +91,10 @@ public enum Evaluation {
     ///
     /// The table has `position` (the number of context points before the query: 0, 1, ...)
     /// and, for each predictor P, the columns `P mean`, `P median`, `P lower`, `P upper`.
+    /// With `settings.pairedReferences`, for each reference R the columns `F − R mean`,
+    /// `median`, `lower`, `upper` follow (F the first predictor): statistics of the per-prompt
+    /// difference of squared errors, bootstrapped with the same resamples (so every other
+    /// column is the same with or without them).
     /// `progress` is called after every chunk; `isCancelled` is checked before every chunk
     /// and a true answer throws ``EvaluationError/cancelled``.
     public static func run(
@@ -98,6 +118,12 @@ public enum Evaluation {
         var seen = Set<String>()
         for predictor in predictors where !seen.insert(predictor.name).inserted {
             throw EvaluationError.invalidSetting("two predictors are named '\(predictor.name)': names must differ")
+        }
+        for reference in settings.pairedReferences {
+            guard let index = predictors.firstIndex(where: { $0.name == reference }), index > 0 else {
+                let others = predictors.dropFirst().map(\.name).joined(separator: ", ")
+                throw EvaluationError.invalidSetting("cannot pair '\(predictors[0].name)' with '\(reference)': expected one of the other predictors (\(others.isEmpty ? "none" : others))")
+            }
         }
         let filePrompts = source as? FilePrompts
         if let filePrompts {
@@ -148,15 +174,21 @@ public enum Evaluation {
             progress?(EvaluationProgress(promptsDone: done, promptsTotal: samples))
         }
 
+        var seriesNames = predictors.map(\.name)
+        for reference in settings.pairedReferences {
+            let r = predictors.firstIndex { $0.name == reference } ?? 0
+            errors.append(zip(errors[0], errors[r]).map { $0 - $1 })
+            seriesNames.append(differenceName(predictors[0].name, reference))
+        }
         let statistics = ErrorStatistics.summarize(errors, samples: samples, positions: points, resamples: settings.resamples, using: &bootstrapGenerator)
         var columns = [ResultTable.Column(name: "position", values: (0..<points).map(Double.init))]
-        for (predictor, summary) in zip(predictors, statistics) {
-            columns.append(.init(name: "\(predictor.name) mean", values: summary.mean))
-            columns.append(.init(name: "\(predictor.name) median", values: summary.median))
-            columns.append(.init(name: "\(predictor.name) lower", values: summary.lower))
-            columns.append(.init(name: "\(predictor.name) upper", values: summary.upper))
+        for (name, summary) in zip(seriesNames, statistics) {
+            columns.append(.init(name: "\(name) mean", values: summary.mean))
+            columns.append(.init(name: "\(name) median", values: summary.median))
+            columns.append(.init(name: "\(name) lower", values: summary.lower))
+            columns.append(.init(name: "\(name) upper", values: summary.upper))
         }
-        let notes: [String: String] = [
+        var notes: [String: String] = [
             "task": taskDescription ?? String(describing: source),
             "samples": "\(samples)",
             "points": "\(points)",
@@ -165,6 +197,9 @@ public enum Evaluation {
             "position": "number of context points before the query (0 = no context)",
             "error": "squared error (y - prediction)^2",
         ]
+        if !settings.pairedReferences.isEmpty {
+            notes["paired"] = "A \u{2212} B: per-prompt difference of squared errors, bootstrapped over the same resamples (below 0: A is better)"
+        }
         return ResultTable(title: "squared error by position", columns: columns, notes: notes)
     }
 }

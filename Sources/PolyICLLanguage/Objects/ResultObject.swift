@@ -14,6 +14,15 @@ public struct ResultObject: SessionObject {
 
     /// Predictor names in column order (`base`, `least squares`, ...).
     public var predictors: [String] {
+        series.filter { !$0.contains(Evaluation.differenceSeparator) }
+    }
+
+    /// Paired-difference series (`base − ridge 0.2`), from `eval ... paired=[...]`.
+    public var differences: [String] {
+        series.filter { $0.contains(Evaluation.differenceSeparator) }
+    }
+
+    private var series: [String] {
         table.columns.compactMap { $0.name.hasSuffix(" mean") ? String($0.name.dropLast(" mean".count)) : nil }
     }
 
@@ -33,13 +42,14 @@ public struct ResultObject: SessionObject {
 
     /// The plot above the table (HTML), with the table as text beside it.
     public func representation() -> MIMEBundle {
-        let svg = figure ?? ResultFigures.errorChart(self, logScale: true, intervals: true, title: nil).svg()
+        let svg = figure ?? ResultFigures.errorFigure(self, logScale: true, intervals: true, title: nil)
         let html = "<div>" + svg + TableExport.html(meansOnly, significantDigits: 4) + "</div>"
         return MIMEBundle(plainText: TableExport.plainText(meansOnly, significantDigits: 4), html: html)
     }
 
     /// The columns a person reads (exports keep everything): `shownColumns` when the command
-    /// chose them, else the first (row) column and the mean columns; a table without mean
+    /// chose them, else the first (row) column, the mean columns, and the intervals of paired
+    /// differences (whether they hold 0 is the point of pairing); a table without mean
     /// columns is shown whole.
     public var meansOnly: ResultTable {
         if let shownColumns {
@@ -47,6 +57,9 @@ public struct ResultObject: SessionObject {
         }
         guard table.columns.contains(where: { $0.name.hasSuffix(" mean") }) else { return table }
         let rowColumn = table.columns.first?.name
-        return ResultTable(title: table.title, columns: table.columns.filter { $0.name == rowColumn || $0.name.hasSuffix(" mean") }, notes: table.notes)
+        let differenceIntervals = Set(differences.flatMap { [$0 + " lower", $0 + " upper"] })
+        return ResultTable(title: table.title, columns: table.columns.filter {
+            $0.name == rowColumn || $0.name.hasSuffix(" mean") || differenceIntervals.contains($0.name)
+        }, notes: table.notes)
     }
 }

@@ -17,6 +17,7 @@ enum EvalCommand {
         examples: [
             "ev = eval base on=deg5 points=31 samples=1280 baselines=[lstsq, ridge(0.2), zero]",
             "eval base on=poly",
+            "ev = eval base on=poly samples=12800 paired=[ridge(0.2)]",
         ],
         positionals: [Parameter("model", .objectName([.model]), required: true, help: "The model to evaluate.")],
         keys: [
@@ -25,6 +26,8 @@ enum EvalCommand {
             Parameter("samples", .integer(IntegerBounds(minimum: 1, maximum: 10_000_000)), default: .integer(1280), help: "Prompts drawn."),
             Parameter("baselines", .list(.function(baselines)), default: .list([.call(name: "lstsq", arguments: []), .call(name: "ridge", arguments: [.number(0.2)]), .call(name: "zero", arguments: [])]),
                       help: "Baselines evaluated on the same prompts."),
+            Parameter("paired", .list(.function(baselines)), default: .list([]),
+                      help: "Baselines to compare the model with prompt by prompt: adds `model − baseline` columns, the mean difference of squared errors with its bootstrap interval (below 0: the model is better), and a second panel to the plot."),
             Parameter("bootstrap", .integer(.nonNegative), default: .integer(1000), help: "Bootstrap resamples for the intervals (0: none)."),
             Parameter("seed", .integer(.nonNegative), default: .integer(0), help: "Seed of the prompts drawn."),
         ],

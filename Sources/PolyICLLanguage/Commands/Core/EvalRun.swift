@@ -17,15 +17,20 @@ extension EvalCommand {
                                      hint: "use samples=\(min(samples, file.promptCount)) points=\(min(points, file.pointCount))", at: a.range(of: "samples"))
             }
         }
-        let baselines = try (a.list("baselines") ?? []).map { try baseline($0, task: task, invocation: invocation) }
+        var baselines = try (a.list("baselines") ?? []).map { try baseline($0, task: task, invocation: invocation) }
+        // A paired baseline is evaluated too, whether or not `baselines` names it.
+        let paired = try (a.list("paired") ?? []).map { try baseline($0, task: task, invocation: invocation, key: "paired") }
+        for entry in paired where !baselines.contains(where: { $0.0 == entry.0 }) { baselines.append(entry) }
         let model = object.model
         var predictors = [EvaluationPredictor.model(named: modelName) { batch in try model.predict(batch) }]
         for (name, baseline) in baselines where name != modelName { predictors.append(.baseline(baseline, named: name)) }
+        var pairedNames: [String] = []
+        for (name, _) in paired where !pairedNames.contains(name) { pairedNames.append(name) }
 
         let bootstrap = a.integer("bootstrap") ?? 1000
         let chunk = min(samples, 256)
         let settings = EvaluationSettings(points: points, samples: samples, seed: UInt64(a.integer("seed") ?? 0),
-                                          chunkSize: chunk, resamples: max(1, bootstrap))
+                                          chunkSize: chunk, resamples: max(1, bootstrap), pairedReferences: pairedNames)
         let displayID = invocation.newDisplayID()
         invocation.sink.display(progressBundle(model: modelName, done: 0, total: samples), displayID: displayID)
         var table: ResultTable
@@ -59,9 +64,9 @@ extension EvalCommand {
     }
 
     /// A baseline the language names (lstsq, ridge(λ), zero) for this task's function class.
-    static func baseline(_ value: Value, task: (name: String, task: TaskObject), invocation: CommandInvocation) throws -> (String, Baseline) {
+    static func baseline(_ value: Value, task: (name: String, task: TaskObject), invocation: CommandInvocation, key: String = "baselines") throws -> (String, Baseline) {
         guard case .call(let name, let arguments) = value else {
-            throw CommandFailure("InvalidValue", "\(value) is not a baseline", hint: "use lstsq, ridge(0.2) or zero", at: invocation.arguments.range(of: "baselines"))
+            throw CommandFailure("InvalidValue", "\(value) is not a baseline", hint: "use lstsq, ridge(0.2) or zero", at: invocation.arguments.range(of: key))
         }
         let ridge = name == "ridge" ? (arguments.first?.numberValue ?? 0) : 0
         let label = name == "ridge" ? "ridge \(Value.number(ridge).compactDescription)" : name == "lstsq" ? "least squares" : "zero"
@@ -73,7 +78,7 @@ extension EvalCommand {
             return (label, .linearLeastSquares(ridge: ridge))
         default:
             throw CommandFailure("InvalidValue", "\(name) needs to know the task's function class, and `\(task.name)` holds prompts read from files",
-                                 hint: "use baselines=[zero] for prompts from files", at: invocation.arguments.range(of: "baselines"))
+                                 hint: "use baselines=[zero] for prompts from files", at: invocation.arguments.range(of: key))
         }
     }
 }

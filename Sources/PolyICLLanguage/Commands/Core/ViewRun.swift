@@ -13,7 +13,7 @@ extension PlotCommand {
             // Results of shift/spectra/signature are not by context position: their own figure.
             svg = result.figure ?? ""
         case let result as ResultObject:
-            svg = ResultFigures.errorChart(result, logScale: (a.word("scale") ?? "log") == "log", intervals: a.boolean("intervals") ?? true, title: title).svg()
+            svg = ResultFigures.errorFigure(result, logScale: (a.word("scale") ?? "log") == "log", intervals: a.boolean("intervals") ?? true, title: title)
         case let task as TaskObject:
             let functions = try TaskSamples.draw(from: task.source, samples: 4, context: 10, seed: 0)
             svg = TaskFigures.samples(functions, title: title ?? task.definition, model: nil)
