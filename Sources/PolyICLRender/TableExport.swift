@@ -59,37 +59,15 @@ public enum TableExport {
             var text = "["
             for row in 0..<rowCount {
                 if row > 0 { text += "," }
-                text += "{" + table.columns.map { jsonString($0.name) + ":" + value($0, row) }.joined(separator: ",") + "}"
+                text += "{" + table.columns.map { JSONText.quoted($0.name) + ":" + value($0, row) }.joined(separator: ",") + "}"
             }
             return text + "]"
         case .columns:
             let body = table.columns.map { column in
-                jsonString(column.name) + ":{" + (0..<rowCount).map { "\"\($0)\":" + value(column, $0) }.joined(separator: ",") + "}"
+                JSONText.quoted(column.name) + ":{" + (0..<rowCount).map { "\"\($0)\":" + value(column, $0) }.joined(separator: ",") + "}"
             }
             return "{" + body.joined(separator: ",") + "}"
         }
-    }
-
-    /// A JSON string literal (RFC 8259 escapes).
-    public static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
     }
 
     /// Convenience: the readable HTML table of a result.

@@ -208,7 +208,7 @@ public enum Safetensors {
         var json = "{"
         var parts: [String] = []
         if !contents.metadata.isEmpty {
-            let items = contents.metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            let items = contents.metadata.sorted { $0.key < $1.key }.map { "\(JSONText.quoted($0.key)):\(JSONText.quoted($0.value))" }
             parts.append("\"__metadata__\":{" + items.joined(separator: ",") + "}")
         }
         var offset = 0
@@ -226,7 +226,7 @@ public enum Safetensors {
             case .float64: (width, dtype) = (8, "F64")
             }
             let shape = "[" + tensor.shape.map(String.init).joined(separator: ",") + "]"
-            parts.append("\(jsonString(tensor.name)):{\"dtype\":\"\(dtype)\",\"shape\":\(shape),\"data_offsets\":[\(offset),\(offset + count * width)]}")
+            parts.append("\(JSONText.quoted(tensor.name)):{\"dtype\":\"\(dtype)\",\"shape\":\(shape),\"data_offsets\":[\(offset),\(offset + count * width)]}")
             offset += count * width
         }
         json += parts.joined(separator: ",") + "}"
@@ -251,28 +251,6 @@ public enum Safetensors {
             }
         }
         return bytes
-    }
-
-    /// A JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 
     /// IEEE 754 half precision to single precision (exact).
