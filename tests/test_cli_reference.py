@@ -172,7 +172,8 @@ def test_eval_from_files_matches_numpy(tiny_checkpoint, tmp_path):
     np.save(tmp_path / "xs.npy", xs)
     np.save(tmp_path / "ys.npy", ys)
     result = polyicl("eval", "--checkpoint", tiny_checkpoint, "--xs", tmp_path / "xs.npy", "--ys", tmp_path / "ys.npy",
-                     "--baselines", "chebyshev:5,chebyshev:5:0.2,zero", "--json", "--csv", tmp_path / "table.csv")
+                     "--baselines", "chebyshev:5,chebyshev:5:0.2,zero", "--paired", "chebyshev 5 ridge 0.2",
+                     "--json", "--csv", tmp_path / "table.csv")
     rows = json.loads(result.stdout)
     assert [row["position"] for row in rows] == list(range(12))
     x64, y64 = xs.astype(np.float64), ys.astype(np.float64)
@@ -186,6 +187,12 @@ def test_eval_from_files_matches_numpy(tiny_checkpoint, tmp_path):
     np.testing.assert_allclose([row["model mean"] for row in rows], ((y64 - predictions) ** 2).mean(0), rtol=1e-3)
     for row in rows:  # the bootstrap interval holds the mean
         assert row["model lower"] <= row["model mean"] <= row["model upper"]
+    # Paired: the mean over prompts of the model's error minus ridge's, on the same prompts.
+    difference = ((y64 - predictions) ** 2 - lstsq_errors(x64, y64, 5, 0.2)).mean(0)
+    paired = [row["model \u2212 chebyshev 5 ridge 0.2 mean"] for row in rows]
+    np.testing.assert_allclose(paired, difference, rtol=1e-3, atol=1e-5 * np.abs(difference).max())
+    for row in rows:
+        assert row["model \u2212 chebyshev 5 ridge 0.2 lower"] <= row["model \u2212 chebyshev 5 ridge 0.2 mean"] <= row["model \u2212 chebyshev 5 ridge 0.2 upper"]
     header = (tmp_path / "table.csv").read_text().splitlines()[0]
     assert header.startswith("position,model mean,model median,model lower,model upper")
 
@@ -211,6 +218,7 @@ BAD_CASES = [
     (["eval", "--checkpoint", "{wide_ckpt}"], "use --task linear --dim-x 3"),
     (["eval", "--checkpoint", "{ckpt}", "--baselines", "cubic"], "--baselines item 'cubic'"),
     (["eval", "--checkpoint", "{ckpt}", "--points", "40"], "at most 16"),
+    (["eval", "--checkpoint", "{ckpt}", "--paired", "cubic"], "cannot pair 'model' with 'cubic': expected one of the other predictors (least squares, ridge 0.2, zero)"),
     (["train", "--init", "{ckpt}", "--dim", "32", "--out", "X"], "--dim 32 conflicts with the --init checkpoint"),
     (["predict", "--checkpoint", "{ckpt}", "--xs", "{xs_wide}", "--ys", "{ys_wide}", "--out", "P"], "width 3"),
     (["predict", "--checkpoint", "{ckpt}", "--xs", "{xs_long}", "--ys", "{ys_long}", "--out", "P"], "at most 16"),

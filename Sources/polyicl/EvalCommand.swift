@@ -26,7 +26,7 @@ struct EvalCommand: ParsableCommand {
               linear[:L]       least squares on x itself, ridge L (default 0)
 
             Example: polyicl eval --checkpoint models/small-chebyshev.safetensors --degree 0..11 \
-            --points 31 --samples 1280
+            --points 31 --samples 12800 --paired "ridge 0.2"
             """
     )
 
@@ -39,6 +39,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed of the prompts and the bootstrap.") var seed: UInt64 = 0
     @Option(help: "Bootstrap resamples.") var resamples = 1000
     @Option(name: .customLong("model-name"), help: "The model's column name.") var modelName = "model"
+    @Option(help: ArgumentHelp("Compare the model prompt by prompt with these baselines, named as in the table and comma-separated (for example 'ridge 0.2'): adds 'model − NAME' columns, the mean difference of squared errors and its bootstrap interval (below 0: the model is better).", valueName: "names"))
+    var paired: String?
     @Flag(help: "Print the table as JSON (records) instead of text.") var json = false
     @Option(help: "Also write the table as CSV to this file.") var csv: String?
 
@@ -64,7 +66,9 @@ struct EvalCommand: ParsableCommand {
         }
         let predictors = [EvaluationPredictor.model(named: modelName) { try transformer.predict($0) }]
             + (try parseBaselines(source: source))
-        let settings = EvaluationSettings(points: pointCount, samples: sampleCount, seed: seed, resamples: resamples, threads: model.threads)
+        let pairedNames = (paired ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let settings = EvaluationSettings(points: pointCount, samples: sampleCount, seed: seed, resamples: resamples, threads: model.threads,
+                                          pairedReferences: pairedNames)
         var table: ResultTable
         do {
             table = try Evaluation.run(source: source, predictors: predictors, settings: settings)
