@@ -163,13 +163,16 @@ static void pack_a_sliver(float *restrict dest, int transA, const float *restric
     }
 
 // C[0..rows, 0..cols) = alpha * (op(A) sliver x packed B panel over kc) + beta * C, with
-// beta == 0 never reading C (so NaN or garbage there is overwritten, as BLAS does).
+// beta == 0 never reading C (so NaN or garbage there is overwritten, as BLAS does). With
+// `bias` non-null the starting value is bias[j] (+ residual[r * ldr + j]) instead of beta * C:
+// Conv1D's bias and skip connection, added here rather than by a pass that fills C first.
 // lda == 0: `a` is a packed sliver (MR floats per k); otherwise `a` points at row 0 of a
 // row-major op(A) with row pitch lda, read in place (all 12 rows must exist): packing
 // row-major A costs a strided gather per element, a quarter of the multiply at N = 128.
 GEMM_TARGET
 static void micro_kernel(long kc, const float *restrict a, long lda, const float *restrict b,
-                         float *restrict c, long ldc, long rows, long cols, float alpha, float beta) {
+                         float *restrict c, long ldc, long rows, long cols, float alpha, float beta,
+                         const float *restrict bias, const float *restrict residual, long ldr) {
     __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
     __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
     __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
@@ -212,7 +215,14 @@ static void micro_kernel(long kc, const float *restrict a, long lda, const float
     for (long r = 0; r < rows; r++) {
         float *row = c + r * ldc;
         __m512 v0 = _mm512_mul_ps(va, acc[r][0]), v1 = _mm512_mul_ps(va, acc[r][1]);
-        if (beta == 1.0f) {
+        if (bias) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, bias));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, bias + 16));
+            if (residual) {
+                v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, residual + r * ldr));
+                v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, residual + r * ldr + 16));
+            }
+        } else if (beta == 1.0f) {
             v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, row));
             v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, row + 16));
         } else if (beta != 0.0f) {
@@ -240,6 +250,10 @@ typedef struct {
     float *C;
     long ldc;
     int triangle;
+    // Non-null: C starts from bias[j] (+ residual[i * ldr + j]) instead of beta * C.
+    const float *bias;
+    const float *residual;
+    long ldr;
 } gemm_problem;
 
 // The k range a sliver of rows i0..i0+rows needs, given the triangle mode.
@@ -292,19 +306,21 @@ static void multiply_block(const gemm_problem *p, float *restrict packedA, const
                 continue;
             }
             float beta = first ? p->beta : 1.0f;
+            const float *bias = first && p->bias ? p->bias + j0 : NULL;
+            const float *residual = bias && p->residual ? p->residual + r0 * p->ldr + j0 : NULL;
             if (reads_a_in_place(p, rows))
                 micro_kernel(bhi - blo, p->A + r0 * p->lda + blo, p->lda, bp + (blo - k0) * GEMM_NR,
-                             c, p->ldc, rows, cols, p->alpha, beta);
+                             c, p->ldc, rows, cols, p->alpha, beta, bias, residual, p->ldr);
             else
                 micro_kernel(bhi - blo, packedA + s * kc * GEMM_MR + (blo - k0) * GEMM_MR, 0,
-                             bp + (blo - k0) * GEMM_NR, c, p->ldc, rows, cols, p->alpha, beta);
+                             bp + (blo - k0) * GEMM_NR, c, p->ldc, rows, cols, p->alpha, beta, bias, residual, p->ldr);
         }
     }
 }
 
 // Optional work done on each row block of C while it is in cache (the fused Conv1D forward).
 typedef struct {
-    const float *bias;      // before: C rows = bias (+ residual)
+    const float *bias;      // C rows start from bias (+ residual): also in gemm_problem
     const float *residual;
     float *gelu;            // after: gelu(C rows) written here
 } row_block_hooks;
@@ -331,9 +347,6 @@ static int gemm_run(const gemm_problem *p, int transB, const float *B, long ldb,
         }
         for (long i0 = 0; i0 < p->m; i0 += GEMM_MC) {
             long mc = p->m - i0 < GEMM_MC ? p->m - i0 : GEMM_MC;
-            if (hooks && hooks->bias)
-                polyicl_fill_bias_rows(p->C + i0 * p->ldc, hooks->residual ? hooks->residual + i0 * p->n : NULL,
-                                       hooks->bias, mc, p->n);
             for (long k0 = 0; k0 < p->k; k0 += GEMM_KC) {
                 long kc = p->k - k0 < GEMM_KC ? p->k - k0 : GEMM_KC;
                 multiply_block(p, scratch->a, scratch->b + k0 * width, i0, mc, k0, kc);
@@ -361,7 +374,7 @@ static int gemm_run(const gemm_problem *p, int transB, const float *B, long ldb,
 
 int polyicl_sgemm(int transA, int transB, long m, long n, long k, float alpha, const float *A, long lda,
                   const float *B, long ldb, float beta, float *C, long ldc, int triangle) {
-    gemm_problem p = {transA, m, n, k, alpha, A, lda, beta, C, ldc, triangle};
+    gemm_problem p = {transA, m, n, k, alpha, A, lda, beta, C, ldc, triangle, NULL, NULL, 0};
     return gemm_run(&p, transB, B, ldb, NULL);
 }
 
@@ -369,7 +382,8 @@ int polyicl_linear_forward(float *out, const float *input, const float *weight, 
                            const float *residual, float *gelu_out, long rows, long input_width, long output_width) {
     long width = (output_width + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
     if (input_width * width > GEMM_B_CAPACITY) return -2;  // the caller falls back
-    gemm_problem p = {0, rows, output_width, input_width, 1.0f, input, input_width, 1.0f, out, output_width, 0};
+    gemm_problem p = {0, rows, output_width, input_width, 1.0f, input, input_width, 0.0f, out, output_width, 0,
+                      bias, residual, output_width};
     row_block_hooks hooks = {bias, residual, gelu_out};
     return gemm_run(&p, 0, weight, output_width, &hooks);
 }
