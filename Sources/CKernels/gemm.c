@@ -201,7 +201,15 @@ static void micro_kernel(long kc, const float *restrict a, long lda, const float
 #define ROWS_AT(r) ((r) % 3 == 0 ? ((r) == 0 ? a0 : (r) == 3 ? a3 : (r) == 6 ? a6 : a9)             \
                     : (r) % 3 == 1 ? ((r) < 3 ? a0 : (r) < 6 ? a3 : (r) < 9 ? a6 : a9) + lda       \
                                    : ((r) < 3 ? a0 : (r) < 6 ? a3 : (r) < 9 ? a6 : a9) + l2)
-        MICRO_KERNEL_LOOP(ROWS_AT, (a0++, a3++, a6++, a9++))
+        // The empty asm hides the pointers' relation from the optimiser, which otherwise
+        // rebuilds the 12 row addresses with a chain of adds every k (measured: ~15% slower).
+#define ROWS_NEXT                                                   \
+    {                                                               \
+        a0++, a3++, a6++, a9++;                                     \
+        __asm__("" : "+r"(a0), "+r"(a3), "+r"(a6), "+r"(a9));       \
+    }
+        MICRO_KERNEL_LOOP(ROWS_AT, ROWS_NEXT)
+#undef ROWS_NEXT
 #undef ROWS_AT
     }
 #undef ROW
