@@ -82,6 +82,31 @@ static gemm_scratch *thread_scratch(void) {
     return s;
 }
 
+// In-register transpose of 16 rows of 16 floats: t[i][j] becomes t[j][i].
+GEMM_TARGET
+static inline void transpose16(__m512 t[16]) {
+    __m512 a[16], b[16];
+    for (int i = 0; i < 8; i++) {
+        a[2 * i] = _mm512_unpacklo_ps(t[2 * i], t[2 * i + 1]);
+        a[2 * i + 1] = _mm512_unpackhi_ps(t[2 * i], t[2 * i + 1]);
+    }
+    // b[4i + j], 128-bit lane L: element 4L + j of rows 4i..4i+3.
+    for (int i = 0; i < 4; i++) {
+        b[4 * i + 0] = _mm512_shuffle_ps(a[4 * i], a[4 * i + 2], 0x44);
+        b[4 * i + 1] = _mm512_shuffle_ps(a[4 * i], a[4 * i + 2], 0xEE);
+        b[4 * i + 2] = _mm512_shuffle_ps(a[4 * i + 1], a[4 * i + 3], 0x44);
+        b[4 * i + 3] = _mm512_shuffle_ps(a[4 * i + 1], a[4 * i + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512 c0 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0x88), c1 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0xDD);
+        __m512 c2 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0x88), c3 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0xDD);
+        t[j] = _mm512_shuffle_f32x4(c0, c2, 0x88);
+        t[8 + j] = _mm512_shuffle_f32x4(c0, c2, 0xDD);
+        t[4 + j] = _mm512_shuffle_f32x4(c1, c3, 0x88);
+        t[12 + j] = _mm512_shuffle_f32x4(c1, c3, 0xDD);
+    }
+}
+
 // op(B)[k0..k0+kc, 0..n) into panels: panel p holds, for each k, columns p*NR..p*NR+NR-1
 // (zero past n). Panel p starts at dest + p * kc * NR.
 GEMM_TARGET
@@ -99,11 +124,20 @@ static void pack_b(float *restrict dest, int transB, const float *restrict B, lo
                 _mm512_store_ps(d + k * GEMM_NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
             }
         } else {
-            // op(B)[k][j] = B[j * ldb + k]: read each row of B along k, write a column of the panel.
-            if (cols < GEMM_NR) memset(d, 0, sizeof(float) * kc * GEMM_NR);
-            for (long c = 0; c < cols; c++) {
-                const float *src = B + (j0 + c) * ldb + k0;
-                for (long k = 0; k < kc; k++) d[k * GEMM_NR + c] = src[k];
+            // op(B)[k][j] = B[j * ldb + k]: 16 x 16 blocks of B transposed in registers (a
+            // scalar column-by-column copy cost as much as attention's Q K^T product itself).
+            for (long cb = 0; cb < GEMM_NR; cb += 16) {
+                long rowsHere = cols - cb;  // rows of B (columns of op(B)) in this half panel
+                for (long kb = 0; kb < kc; kb += 16) {
+                    long kHere = kc - kb < 16 ? kc - kb : 16;
+                    __mmask16 km = (__mmask16)(kHere == 16 ? 0xFFFF : (1u << kHere) - 1);
+                    __m512 t[16];
+                    for (int r = 0; r < 16; r++)
+                        t[r] = r < rowsHere ? _mm512_maskz_loadu_ps(km, B + (j0 + cb + r) * ldb + k0 + kb)
+                                            : _mm512_setzero_ps();
+                    transpose16(t);
+                    for (long kk = 0; kk < kHere; kk++) _mm512_store_ps(d + (kb + kk) * GEMM_NR + cb, t[kk]);
+                }
             }
         }
     }
@@ -133,12 +167,7 @@ static void pack_a_sliver(float *restrict dest, int transA, const float *restric
         for (long k = lo; k < hi; k++) {
             float *d = dest + (k - k0) * GEMM_MR;
             const float *src = A + k * lda + i0;
-            if (rows == GEMM_MR) {
-                for (long r = 0; r < GEMM_MR; r++) d[r] = src[r];
-            } else {
-                __m512 v = _mm512_maskz_loadu_ps(m, src);
-                _mm512_mask_storeu_ps(d, 0x0FFF, v);
-            }
+            _mm512_mask_storeu_ps(d, 0x0FFF, _mm512_maskz_loadu_ps(m, src));
         }
     }
 }
