@@ -29,4 +29,32 @@ void polyicl_softmax_causal_backward(float *gradient, const float *probabilities
 
 // out[r, :] = bias + residual[r, :] (residual null: bias alone) for `rows` rows of `width`.
 void polyicl_fill_bias_rows(float *out, const float *residual, const float *bias, long rows, long width);
+// Single-precision row-major GEMM with our own AVX-512 micro-kernel (gemm.c). Call only when
+// polyicl_gemm_supported() is nonzero; elsewhere use OpenBLAS. Single-threaded: callers split
+// C across their workers. Packing buffers are per thread, allocated on first use and kept.
+int polyicl_gemm_supported(void);
+
+// What is known to be zero, so that part of the work can be skipped (attention's triangles).
+enum {
+    POLYICL_GEMM_FULL = 0,
+    // Only C[i][j] with j <= i is wanted: tiles entirely above the diagonal are left untouched
+    // (tiles crossing it are computed whole).
+    POLYICL_GEMM_C_LOWER = 1,
+    // op(A)[i][k] == 0 for k > i (a causal probability matrix): row i reduces over k <= i.
+    POLYICL_GEMM_A_LOWER = 2,
+    // op(A)[i][k] == 0 for k < i (the transpose of one): row i reduces over k >= i.
+    POLYICL_GEMM_A_UPPER = 3,
+};
+
+// C[m, n] = alpha op(A)[m, k] op(B)[k, n] + beta C (beta == 0: C is not read), BLAS argument
+// meanings, row-major. Returns 0, or negative if packing memory could not be allocated or
+// AVX-512 is not compiled in.
+int polyicl_sgemm(int transA, int transB, long m, long n, long k, float alpha, const float *A, long lda,
+                  const float *B, long ldb, float beta, float *C, long ldc, int triangle);
+
+// Conv1D forward on `rows` rows: out = bias (+ residual) + input[rows, in] weight[in, out],
+// and gelu(out) into gelu_out when it is non-null, each row block finished while in cache.
+// Returns nonzero (nothing written) when the weight is too large for the packing buffer.
+int polyicl_linear_forward(float *out, const float *input, const float *weight, const float *bias,
+                           const float *residual, float *gelu_out, long rows, long input_width, long output_width);
 #endif

@@ -25,9 +25,19 @@ public struct ParallelExecutor: Sendable {
         #endif
     }
 
+    /// Whether GEMMs use our own AVX-512 kernel (`OwnGemm`) rather than OpenBLAS: true
+    /// wherever the CPU has AVX-512; tests turn it off to check the OpenBLAS path.
+    let usesOwnGemm: Bool
+
     /// `threads` nil means all cores. Values below 1 are raised to 1.
     public init(threads: Int? = nil) {
+        self.init(threads: threads, ownGemm: true)
+    }
+
+    /// `ownGemm` false forces OpenBLAS for every GEMM (true still needs AVX-512).
+    init(threads: Int?, ownGemm: Bool) {
         self.threads = max(1, threads ?? Self.availableCores)
+        usesOwnGemm = ownGemm && OwnGemm.isAvailable
     }
 
     /// Keeps OpenBLAS at one thread: every GEMM is split across our workers instead

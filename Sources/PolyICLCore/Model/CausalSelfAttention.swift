@@ -1,10 +1,10 @@
 import CKernels
-import COpenBLAS
 
 /// GPT-2's causal multi-head self-attention core (between c_attn and c_proj): per sequence
 /// and head, scores = Q K^T / sqrt(head_dim), causal softmax, output = P V.
 ///
-/// The products for one (sequence, head) are small single-threaded GEMMs; the
+/// The products for one (sequence, head) are small single-threaded GEMMs that skip the
+/// causal mask's zero triangle (with our own GEMM; OpenBLAS computes it whole); the
 /// (sequence, head) pairs are spread over the workers. Softmax and its backward are C
 /// kernels (Sources/CKernels/softmax.c).
 enum CausalSelfAttention {
@@ -17,20 +17,23 @@ enum CausalSelfAttention {
     ) {
         let hs = C / heads
         let scale = 1 / Float(hs).squareRoot()
+        let own = executor.usesOwnGemm
         executor.forEachChunk(count: batch * heads) { range, _ in
             for item in range {
                 let b = item / heads, h = item % heads
                 let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
                 let p = probabilities + item * T * T
-                // scores[T, T] = scale * Q[T, hs] K[T, hs]^T
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
-                    scale, q, Int32(3 * C), k, Int32(3 * C), 0, p, Int32(T))
+                // scores[T, T] = scale * Q[T, hs] K[T, hs]^T, on and below the diagonal (the
+                // softmax reads only those and writes the zeros above).
+                ParallelGemm.single(
+                    own: own, transposeA: false, transposeB: true, m: T, n: T, k: hs,
+                    alpha: scale, a: q, lda: 3 * C, b: k, ldb: 3 * C, beta: 0, c: p, ldc: T, triangle: .lowerOutput)
                 polyicl_softmax_causal(p, T, T, T, 0)
-                // output[T, hs] = P[T, T] V[T, hs]
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                    1, p, Int32(T), v, Int32(3 * C), 0, output + b * T * C + h * hs, Int32(C))
+                // output[T, hs] = P[T, T] V[T, hs]; row t of P is zero after column t.
+                ParallelGemm.single(
+                    own: own, transposeA: false, transposeB: false, m: T, n: hs, k: T,
+                    alpha: 1, a: p, lda: T, b: v, ldb: 3 * C, beta: 0, c: output + b * T * C + h * hs, ldc: C,
+                    triangle: .lowerA)
             }
         }
     }
@@ -43,6 +46,7 @@ enum CausalSelfAttention {
     ) {
         let hs = C / heads
         let scale = 1 / Float(hs).squareRoot()
+        let own = executor.usesOwnGemm
         executor.forEachChunk(count: batch * heads) { range, worker in
             let dScores = scratch + worker * T * T
             for item in range {
@@ -51,23 +55,25 @@ enum CausalSelfAttention {
                 let dq = qkvGradient + b * T * 3 * C + h * hs, dk = dq + C, dv = dq + 2 * C
                 let dOut = outputGradient + b * T * C + h * hs
                 let p = probabilities + item * T * T
-                // dP[T, T] = dOut[T, hs] V^T
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(T), Int32(T), Int32(hs),
-                    1, dOut, Int32(C), v, Int32(3 * C), 0, dScores, Int32(T))
-                // dV[T, hs] = P^T dOut
-                cblas_sgemm(
-                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                    1, p, Int32(T), dOut, Int32(C), 0, dv, Int32(3 * C))
+                // dP[T, T] = dOut[T, hs] V^T, on and below the diagonal (all the softmax
+                // backward reads; it writes zeros above).
+                ParallelGemm.single(
+                    own: own, transposeA: false, transposeB: true, m: T, n: T, k: hs,
+                    alpha: 1, a: dOut, lda: C, b: v, ldb: 3 * C, beta: 0, c: dScores, ldc: T, triangle: .lowerOutput)
+                // dV[T, hs] = P^T dOut; row j of P^T is zero before column j.
+                ParallelGemm.single(
+                    own: own, transposeA: true, transposeB: false, m: T, n: hs, k: T,
+                    alpha: 1, a: p, lda: T, b: dOut, ldb: C, beta: 0, c: dv, ldc: 3 * C, triangle: .upperA)
                 // Softmax backward: dS = P * (dP - sum_j P dP), row by row over the visible part.
                 polyicl_softmax_causal_backward(dScores, p, T, T, T, 0)
                 // dQ = scale * dS K ; dK = scale * dS^T Q
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                    scale, dScores, Int32(T), k, Int32(3 * C), 0, dq, Int32(3 * C))
-                cblas_sgemm(
-                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(T), Int32(hs), Int32(T),
-                    scale, dScores, Int32(T), q, Int32(3 * C), 0, dk, Int32(3 * C))
+                // (dS is lower triangular like P.)
+                ParallelGemm.single(
+                    own: own, transposeA: false, transposeB: false, m: T, n: hs, k: T,
+                    alpha: scale, a: dScores, lda: T, b: k, ldb: 3 * C, beta: 0, c: dq, ldc: 3 * C, triangle: .lowerA)
+                ParallelGemm.single(
+                    own: own, transposeA: true, transposeB: false, m: T, n: hs, k: T,
+                    alpha: scale, a: dScores, lda: T, b: q, ldb: 3 * C, beta: 0, c: dk, ldc: 3 * C, triangle: .upperA)
             }
         }
     }

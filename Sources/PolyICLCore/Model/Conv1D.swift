@@ -15,8 +15,11 @@ enum Conv1D {
     /// `geluOutput` it also writes gelu(output) there (the MLP's activation, applied to each
     /// tile while it is still in cache).
     ///
-    /// Each worker takes a contiguous slice of rows and walks it in tiles: fill a tile with
-    /// bias (+ residual), then let single-threaded OpenBLAS accumulate the tile's product.
+    /// Each worker takes a contiguous slice of rows. With our own GEMM (`OwnGemm`) one C call
+    /// per slice packs the weight once and, per block of 120 rows, fills bias (+ residual),
+    /// multiplies and applies GELU while the block is in cache. With OpenBLAS the slice is
+    /// walked in tiles: fill a tile with bias (+ residual), then let single-threaded OpenBLAS
+    /// accumulate the tile's product.
     static func forward(
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
@@ -24,7 +27,16 @@ enum Conv1D {
         rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
     ) {
         let tile = tileRows(outputWidth: outputWidth)
+        let own = executor.usesOwnGemm
         executor.forEachChunk(count: rows, minimumPerWorker: 256) { range, _ in
+            let first = range.lowerBound, count = range.count
+            // Nonzero only when the weight is too large for the packing buffer (or no memory).
+            if own, polyicl_linear_forward(
+                output + first * outputWidth, input + first * inputWidth, weight, bias,
+                residual.map { $0 + first * outputWidth }, geluOutput.map { $0 + first * outputWidth },
+                count, inputWidth, outputWidth) == 0 {
+                return
+            }
             var start = range.lowerBound
             while start < range.upperBound {
                 let count = min(tile, range.upperBound - start)

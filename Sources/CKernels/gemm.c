@@ -1,0 +1,444 @@
+#include "ckernels.h"
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+// Single-precision row-major GEMM for AVX-512, Goto/BLIS style: op(B) is packed into
+// column panels of GEMM_NR floats per k, op(A) into slivers of GEMM_MR floats per k, and a
+// GEMM_MR x GEMM_NR micro-kernel keeps 24 zmm accumulators (12 rows x 2 zmm). It exists
+// because OpenBLAS 0.3.21 reaches only ~110-150 GFLOP/s per core on our width-128 shapes
+// and spends a sixth of the time in its packing routines; see Kernels/ParallelGemm.swift.
+//
+// Only called when polyicl_gemm_supported() says the CPU has AVX-512F; the Swift side
+// calls OpenBLAS otherwise.
+
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+#define GEMM_HAVE_AVX512 1
+#define GEMM_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
+#else
+#define GEMM_HAVE_AVX512 0
+#define GEMM_TARGET
+#endif
+
+enum {
+    GEMM_MR = 12,
+    GEMM_NR = 32,
+    // Rows of op(A) packed at a time (10 slivers): with KC, 120 KB of packed A in L2.
+    GEMM_MC = 120,
+    // Reduction depth per block: a packed B panel (KC x NR floats, 32 KB) stays in L1.
+    GEMM_KC = 256,
+    // Floats of packed op(B) per thread (1 MB): all of a weight of the standard model fits,
+    // so it is packed once per call and reused for every row block.
+    GEMM_B_CAPACITY = 256 * 1024,
+    GEMM_A_CAPACITY = GEMM_MC * GEMM_KC,
+};
+
+int polyicl_gemm_supported(void) {
+#if GEMM_HAVE_AVX512
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
+        && __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
+}
+
+#if GEMM_HAVE_AVX512
+
+// Packing buffers, one pair per thread, allocated on a thread's first GEMM and kept: the
+// workers are long-lived, so a training step allocates nothing (page faults are costly).
+typedef struct {
+    float *a;
+    float *b;
+} gemm_scratch;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *pointer) {
+    gemm_scratch *s = pointer;
+    free(s->a);
+    free(s->b);
+    free(s);
+}
+
+static void scratch_key_create(void) { pthread_key_create(&scratch_key, scratch_free); }
+
+// NULL only if memory is exhausted.
+static gemm_scratch *thread_scratch(void) {
+    pthread_once(&scratch_once, scratch_key_create);
+    gemm_scratch *s = pthread_getspecific(scratch_key);
+    if (s) return s;
+    s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->a = aligned_alloc(64, sizeof(float) * GEMM_A_CAPACITY);
+    s->b = aligned_alloc(64, sizeof(float) * GEMM_B_CAPACITY);
+    if (!s->a || !s->b) {
+        scratch_free(s);
+        return NULL;
+    }
+    pthread_setspecific(scratch_key, s);
+    return s;
+}
+
+// In-register transpose of 16 rows of 16 floats: t[i][j] becomes t[j][i].
+GEMM_TARGET
+static inline void transpose16(__m512 t[16]) {
+    __m512 a[16], b[16];
+    for (int i = 0; i < 8; i++) {
+        a[2 * i] = _mm512_unpacklo_ps(t[2 * i], t[2 * i + 1]);
+        a[2 * i + 1] = _mm512_unpackhi_ps(t[2 * i], t[2 * i + 1]);
+    }
+    // b[4i + j], 128-bit lane L: element 4L + j of rows 4i..4i+3.
+    for (int i = 0; i < 4; i++) {
+        b[4 * i + 0] = _mm512_shuffle_ps(a[4 * i], a[4 * i + 2], 0x44);
+        b[4 * i + 1] = _mm512_shuffle_ps(a[4 * i], a[4 * i + 2], 0xEE);
+        b[4 * i + 2] = _mm512_shuffle_ps(a[4 * i + 1], a[4 * i + 3], 0x44);
+        b[4 * i + 3] = _mm512_shuffle_ps(a[4 * i + 1], a[4 * i + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512 c0 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0x88), c1 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0xDD);
+        __m512 c2 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0x88), c3 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0xDD);
+        t[j] = _mm512_shuffle_f32x4(c0, c2, 0x88);
+        t[8 + j] = _mm512_shuffle_f32x4(c0, c2, 0xDD);
+        t[4 + j] = _mm512_shuffle_f32x4(c1, c3, 0x88);
+        t[12 + j] = _mm512_shuffle_f32x4(c1, c3, 0xDD);
+    }
+}
+
+// op(B)[k0..k0+kc, 0..n) into panels: panel p holds, for each k, columns p*NR..p*NR+NR-1
+// (zero past n). Panel p starts at dest + p * kc * NR.
+GEMM_TARGET
+static void pack_b(float *restrict dest, int transB, const float *restrict B, long ldb,
+                   long k0, long kc, long n) {
+    for (long p = 0; p * GEMM_NR < n; p++) {
+        long j0 = p * GEMM_NR, cols = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
+        float *d = dest + p * kc * GEMM_NR;
+        if (!transB) {
+            __mmask16 m0 = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
+            __mmask16 m1 = (__mmask16)(cols >= 32 ? 0xFFFF : cols > 16 ? (1u << (cols - 16)) - 1 : 0);
+            for (long k = 0; k < kc; k++) {
+                const float *src = B + (k0 + k) * ldb + j0;
+                _mm512_store_ps(d + k * GEMM_NR, _mm512_maskz_loadu_ps(m0, src));
+                _mm512_store_ps(d + k * GEMM_NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+            }
+        } else {
+            // op(B)[k][j] = B[j * ldb + k]: 16 x 16 blocks of B transposed in registers (a
+            // scalar column-by-column copy cost as much as attention's Q K^T product itself).
+            for (long cb = 0; cb < GEMM_NR; cb += 16) {
+                long rowsHere = cols - cb;  // rows of B (columns of op(B)) in this half panel
+                for (long kb = 0; kb < kc; kb += 16) {
+                    long kHere = kc - kb < 16 ? kc - kb : 16;
+                    __mmask16 km = (__mmask16)(kHere == 16 ? 0xFFFF : (1u << kHere) - 1);
+                    __m512 t[16];
+                    for (int r = 0; r < 16; r++)
+                        t[r] = r < rowsHere ? _mm512_maskz_loadu_ps(km, B + (j0 + cb + r) * ldb + k0 + kb)
+                                            : _mm512_setzero_ps();
+                    transpose16(t);
+                    for (long kk = 0; kk < kHere; kk++) _mm512_store_ps(d + (kb + kk) * GEMM_NR + cb, t[kk]);
+                }
+            }
+        }
+    }
+}
+
+// Rows i0..i0+rows of op(A), k range [lo, hi) (inside [k0, k0+kc)), into one sliver:
+// dest[(k - k0) * MR + r]; rows past `rows` are zero.
+GEMM_TARGET
+static void pack_a_sliver(float *restrict dest, int transA, const float *restrict A, long lda,
+                          long i0, long rows, long k0, long lo, long hi) {
+    if (!transA) {
+        if (rows == GEMM_MR) {
+            const float *r0 = A + i0 * lda;
+            for (long k = lo; k < hi; k++) {
+                float *d = dest + (k - k0) * GEMM_MR;
+                for (long r = 0; r < GEMM_MR; r++) d[r] = r0[r * lda + k];
+            }
+        } else {
+            for (long k = lo; k < hi; k++) {
+                float *d = dest + (k - k0) * GEMM_MR;
+                for (long r = 0; r < GEMM_MR; r++) d[r] = r < rows ? A[(i0 + r) * lda + k] : 0.0f;
+            }
+        }
+    } else {
+        // op(A)[i][k] = A[k * lda + i]: MR consecutive floats of row k.
+        __mmask16 m = (__mmask16)((1u << rows) - 1);
+        for (long k = lo; k < hi; k++) {
+            float *d = dest + (k - k0) * GEMM_MR;
+            const float *src = A + k * lda + i0;
+            _mm512_mask_storeu_ps(d, 0x0FFF, _mm512_maskz_loadu_ps(m, src));
+        }
+    }
+}
+
+// The micro-kernel's k loop: 24 accumulators += op(A) sliver (12 rows) x op(B) panel (32
+// columns). A_AT(r) is the address of row r's value at the current k; A_NEXT steps k.
+#define MICRO_KERNEL_LOOP(A_AT, A_NEXT)                                                     \
+    for (long k = 0; k < kc; k++) {                                                         \
+        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);                         \
+        ROW(A_AT, 0, c00, c01) ROW(A_AT, 1, c10, c11) ROW(A_AT, 2, c20, c21)               \
+        ROW(A_AT, 3, c30, c31) ROW(A_AT, 4, c40, c41) ROW(A_AT, 5, c50, c51)               \
+        ROW(A_AT, 6, c60, c61) ROW(A_AT, 7, c70, c71) ROW(A_AT, 8, c80, c81)               \
+        ROW(A_AT, 9, c90, c91) ROW(A_AT, 10, ca0, ca1) ROW(A_AT, 11, cb0, cb1)             \
+        A_NEXT;                                                                             \
+        b += GEMM_NR;                                                                       \
+    }
+#define ROW(at, r, acc0, acc1)                               \
+    {                                                        \
+        __m512 x = _mm512_set1_ps(*(at(r)));                 \
+        acc0 = _mm512_fmadd_ps(x, b0, acc0);                 \
+        acc1 = _mm512_fmadd_ps(x, b1, acc1);                 \
+    }
+
+// C[0..rows, 0..cols) = alpha * (op(A) sliver x packed B panel over kc) + beta * C, with
+// beta == 0 never reading C (so NaN or garbage there is overwritten, as BLAS does). With
+// `bias` non-null the starting value is bias[j] (+ residual[r * ldr + j]) instead of beta * C:
+// Conv1D's bias and skip connection, added here rather than by a pass that fills C first.
+// lda == 0: `a` is a packed sliver (MR floats per k); otherwise `a` points at row 0 of a
+// row-major op(A) with row pitch lda, read in place (all 12 rows must exist): packing
+// row-major A costs a strided gather per element, a quarter of the multiply at N = 128.
+GEMM_TARGET
+static void micro_kernel(long kc, const float *restrict a, long lda, const float *restrict b,
+                         float *restrict c, long ldc, long rows, long cols, float alpha, float beta,
+                         const float *restrict bias, const float *restrict residual, long ldr) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
+    __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+    __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
+    __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+    __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
+    __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+    __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps();
+    __m512 c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
+    __m512 c80 = _mm512_setzero_ps(), c81 = _mm512_setzero_ps();
+    __m512 c90 = _mm512_setzero_ps(), c91 = _mm512_setzero_ps();
+    __m512 ca0 = _mm512_setzero_ps(), ca1 = _mm512_setzero_ps();
+    __m512 cb0 = _mm512_setzero_ps(), cb1 = _mm512_setzero_ps();
+    // Start fetching the C tile now so the write-back at the end does not wait for memory.
+    for (long r = 0; r < rows; r++) {
+        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + r * ldc + 16), _MM_HINT_T0);
+    }
+    if (lda == 0) {
+#define PACKED_AT(r) (a + (r))
+        MICRO_KERNEL_LOOP(PACKED_AT, a += GEMM_MR)
+#undef PACKED_AT
+    } else {
+        // Four base pointers, three rows each (base, base + lda, base + 2 lda): few registers.
+        const float *a0 = a, *a3 = a + 3 * lda, *a6 = a + 6 * lda, *a9 = a + 9 * lda;
+        const long l2 = 2 * lda;
+#define ROWS_AT(r) ((r) % 3 == 0 ? ((r) == 0 ? a0 : (r) == 3 ? a3 : (r) == 6 ? a6 : a9)             \
+                    : (r) % 3 == 1 ? ((r) < 3 ? a0 : (r) < 6 ? a3 : (r) < 9 ? a6 : a9) + lda       \
+                                   : ((r) < 3 ? a0 : (r) < 6 ? a3 : (r) < 9 ? a6 : a9) + l2)
+        // The empty asm hides the pointers' relation from the optimiser, which otherwise
+        // rebuilds the 12 row addresses with a chain of adds every k (measured: ~15% slower).
+#define ROWS_NEXT                                                   \
+    {                                                               \
+        a0++, a3++, a6++, a9++;                                     \
+        __asm__("" : "+r"(a0), "+r"(a3), "+r"(a6), "+r"(a9));       \
+    }
+        MICRO_KERNEL_LOOP(ROWS_AT, ROWS_NEXT)
+#undef ROWS_NEXT
+#undef ROWS_AT
+    }
+#undef ROW
+    __m512 acc[GEMM_MR][2] = {
+        {c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51},
+        {c60, c61}, {c70, c71}, {c80, c81}, {c90, c91}, {ca0, ca1}, {cb0, cb1},
+    };
+    __mmask16 m0 = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
+    __mmask16 m1 = (__mmask16)(cols >= 32 ? 0xFFFF : cols > 16 ? (1u << (cols - 16)) - 1 : 0);
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    for (long r = 0; r < rows; r++) {
+        float *row = c + r * ldc;
+        __m512 v0 = _mm512_mul_ps(va, acc[r][0]), v1 = _mm512_mul_ps(va, acc[r][1]);
+        if (bias) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, bias));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, bias + 16));
+            if (residual) {
+                v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, residual + r * ldr));
+                v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, residual + r * ldr + 16));
+            }
+        } else if (beta == 1.0f) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, row));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, row + 16));
+        } else if (beta != 0.0f) {
+            v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, row), v0);
+            v1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, row + 16), v1);
+        }
+        _mm512_mask_storeu_ps(row, m0, v0);
+        _mm512_mask_storeu_ps(row + 16, m1, v1);
+    }
+}
+
+// C[0..rows, 0..cols) = beta * C (beta == 0: zero), for tiles whose reduction is empty.
+static void scale_tile(float *c, long ldc, long rows, long cols, float beta) {
+    for (long r = 0; r < rows; r++)
+        for (long j = 0; j < cols; j++) c[r * ldc + j] = beta == 0.0f ? 0.0f : beta * c[r * ldc + j];
+}
+
+typedef struct {
+    int transA;
+    long m, n, k;
+    float alpha;
+    const float *A;
+    long lda;
+    float beta;
+    float *C;
+    long ldc;
+    int triangle;
+    // Non-null: C starts from bias[j] (+ residual[i * ldr + j]) instead of beta * C.
+    const float *bias;
+    const float *residual;
+    long ldr;
+} gemm_problem;
+
+// The k range a sliver of rows i0..i0+rows needs, given the triangle mode.
+static inline void sliver_range(const gemm_problem *p, long i0, long rows, long *lo, long *hi) {
+    *lo = 0;
+    *hi = p->k;
+    if (p->triangle == POLYICL_GEMM_A_LOWER) {
+        long last = i0 + rows;  // op(A)[i][k] = 0 for k > i
+        *hi = last < p->k ? last : p->k;
+    } else if (p->triangle == POLYICL_GEMM_A_UPPER) {
+        *lo = i0 < p->k ? i0 : p->k;  // op(A)[i][k] = 0 for k < i
+    }
+}
+
+// Full slivers of a row-major op(A) are read where they are; transposed ones (MR
+// consecutive floats per k, a cheap copy) and edge slivers (zero rows added) are packed.
+static inline int reads_a_in_place(const gemm_problem *p, long rows) {
+    return !p->transA && rows == GEMM_MR && p->lda > 0;
+}
+
+// Rows [i0, i0 + mc) of C against the packed block [k0, k0 + kc) of op(B) (all n columns).
+GEMM_TARGET
+static void multiply_block(const gemm_problem *p, float *restrict packedA, const float *restrict packedB,
+                           long i0, long mc, long k0, long kc) {
+    long slivers = (mc + GEMM_MR - 1) / GEMM_MR;
+    for (long s = 0; s < slivers; s++) {
+        long r0 = i0 + s * GEMM_MR, rows = mc - s * GEMM_MR < GEMM_MR ? mc - s * GEMM_MR : GEMM_MR;
+        long lo, hi;
+        sliver_range(p, r0, rows, &lo, &hi);
+        long blo = lo > k0 ? lo : k0, bhi = hi < k0 + kc ? hi : k0 + kc;
+        if (blo < bhi && !reads_a_in_place(p, rows))
+            pack_a_sliver(packedA + s * kc * GEMM_MR, p->transA, p->A, p->lda, r0, rows, k0, blo, bhi);
+    }
+    long panels = (p->n + GEMM_NR - 1) / GEMM_NR;
+    for (long q = 0; q < panels; q++) {
+        long j0 = q * GEMM_NR, cols = p->n - j0 < GEMM_NR ? p->n - j0 : GEMM_NR;
+        const float *bp = packedB + q * kc * GEMM_NR;
+        for (long s = 0; s < slivers; s++) {
+            long r0 = i0 + s * GEMM_MR, rows = mc - s * GEMM_MR < GEMM_MR ? mc - s * GEMM_MR : GEMM_MR;
+            // Lower-triangular output: the tile has nothing on or below the diagonal.
+            if (p->triangle == POLYICL_GEMM_C_LOWER && j0 > r0 + rows - 1) continue;
+            long lo, hi;
+            sliver_range(p, r0, rows, &lo, &hi);
+            float *c = p->C + r0 * p->ldc + j0;
+            long blo = lo > k0 ? lo : k0, bhi = hi < k0 + kc ? hi : k0 + kc;
+            // The block holding the sliver's first k applies beta; later blocks add to it.
+            int first = k0 <= lo;
+            if (blo >= bhi) {
+                if (k0 == 0 && lo >= hi) scale_tile(c, p->ldc, rows, cols, p->beta);
+                continue;
+            }
+            float beta = first ? p->beta : 1.0f;
+            const float *bias = first && p->bias ? p->bias + j0 : NULL;
+            const float *residual = bias && p->residual ? p->residual + r0 * p->ldr + j0 : NULL;
+            if (reads_a_in_place(p, rows))
+                micro_kernel(bhi - blo, p->A + r0 * p->lda + blo, p->lda, bp + (blo - k0) * GEMM_NR,
+                             c, p->ldc, rows, cols, p->alpha, beta, bias, residual, p->ldr);
+            else
+                micro_kernel(bhi - blo, packedA + s * kc * GEMM_MR + (blo - k0) * GEMM_MR, 0,
+                             bp + (blo - k0) * GEMM_NR, c, p->ldc, rows, cols, p->alpha, beta, bias, residual, p->ldr);
+        }
+    }
+}
+
+// Optional work done on each row block of C while it is in cache (the fused Conv1D forward).
+typedef struct {
+    const float *bias;      // C rows start from bias (+ residual): also in gemm_problem
+    const float *residual;
+    float *gelu;            // after: gelu(C rows) written here
+} row_block_hooks;
+
+GEMM_TARGET
+static int gemm_run(const gemm_problem *p, int transB, const float *B, long ldb, const row_block_hooks *hooks) {
+    if (p->m <= 0 || p->n <= 0) return 0;
+    gemm_scratch *scratch = thread_scratch();
+    if (!scratch) return -1;
+    long panels = (p->n + GEMM_NR - 1) / GEMM_NR, width = panels * GEMM_NR;
+    if (p->k <= 0) {
+        if (hooks && hooks->bias) polyicl_fill_bias_rows(p->C, hooks->residual, hooks->bias, p->m, p->n);
+        else scale_tile(p->C, p->ldc, p->m, p->n, p->beta);
+        if (hooks && hooks->gelu)
+            for (long r = 0; r < p->m; r++) polyicl_gelu_forward(hooks->gelu + r * p->n, p->C + r * p->ldc, p->n);
+        return 0;
+    }
+    if (p->k * width <= GEMM_B_CAPACITY) {
+        // All of op(B) fits: pack it once, then walk row blocks, each through every k block
+        // while its C rows stay in cache.
+        for (long k0 = 0; k0 < p->k; k0 += GEMM_KC) {
+            long kc = p->k - k0 < GEMM_KC ? p->k - k0 : GEMM_KC;
+            pack_b(scratch->b + k0 * width, transB, B, ldb, k0, kc, p->n);
+        }
+        for (long i0 = 0; i0 < p->m; i0 += GEMM_MC) {
+            long mc = p->m - i0 < GEMM_MC ? p->m - i0 : GEMM_MC;
+            for (long k0 = 0; k0 < p->k; k0 += GEMM_KC) {
+                long kc = p->k - k0 < GEMM_KC ? p->k - k0 : GEMM_KC;
+                multiply_block(p, scratch->a, scratch->b + k0 * width, i0, mc, k0, kc);
+            }
+            if (hooks && hooks->gelu) polyicl_gelu_forward(hooks->gelu + i0 * p->n, p->C + i0 * p->ldc, mc * p->n);
+        }
+        return 0;
+    }
+    // A long reduction (dW = X^T dY) or a wide op(B): Goto's order, one k block of op(B) packed
+    // at a time and every row block multiplied against it, so each operand is packed once.
+    if (hooks) return -2;
+    long kstep = GEMM_B_CAPACITY / width;
+    if (kstep > GEMM_KC) kstep = GEMM_KC;
+    if (kstep < 1) return -3;
+    for (long k0 = 0; k0 < p->k; k0 += kstep) {
+        long kc = p->k - k0 < kstep ? p->k - k0 : kstep;
+        pack_b(scratch->b, transB, B, ldb, k0, kc, p->n);
+        for (long i0 = 0; i0 < p->m; i0 += GEMM_MC) {
+            long mc = p->m - i0 < GEMM_MC ? p->m - i0 : GEMM_MC;
+            multiply_block(p, scratch->a, scratch->b, i0, mc, k0, kc);
+        }
+    }
+    return 0;
+}
+
+int polyicl_sgemm(int transA, int transB, long m, long n, long k, float alpha, const float *A, long lda,
+                  const float *B, long ldb, float beta, float *C, long ldc, int triangle) {
+    gemm_problem p = {transA, m, n, k, alpha, A, lda, beta, C, ldc, triangle, NULL, NULL, 0};
+    return gemm_run(&p, transB, B, ldb, NULL);
+}
+
+int polyicl_linear_forward(float *out, const float *input, const float *weight, const float *bias,
+                           const float *residual, float *gelu_out, long rows, long input_width, long output_width) {
+    long width = (output_width + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
+    if (input_width * width > GEMM_B_CAPACITY) return -2;  // the caller falls back
+    gemm_problem p = {0, rows, output_width, input_width, 1.0f, input, input_width, 0.0f, out, output_width, 0,
+                      bias, residual, output_width};
+    row_block_hooks hooks = {bias, residual, gelu_out};
+    return gemm_run(&p, 0, weight, output_width, &hooks);
+}
+
+#else
+
+int polyicl_sgemm(int transA, int transB, long m, long n, long k, float alpha, const float *A, long lda,
+                  const float *B, long ldb, float beta, float *C, long ldc, int triangle) {
+    (void)transA; (void)transB; (void)m; (void)n; (void)k; (void)alpha; (void)A; (void)lda;
+    (void)B; (void)ldb; (void)beta; (void)C; (void)ldc; (void)triangle;
+    return -4;
+}
+
+int polyicl_linear_forward(float *out, const float *input, const float *weight, const float *bias,
+                           const float *residual, float *gelu_out, long rows, long input_width, long output_width) {
+    (void)out; (void)input; (void)weight; (void)bias; (void)residual; (void)gelu_out;
+    (void)rows; (void)input_width; (void)output_width;
+    return -4;
+}
+
+#endif

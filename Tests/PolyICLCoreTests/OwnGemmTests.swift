@@ -1,0 +1,270 @@
+import Testing
+@testable import PolyICLCore
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Our AVX-512 SGEMM (Sources/CKernels/gemm.c) and the layers built on it, against plain
+/// Float64 loops written here: every transpose, alpha/beta, padded leading dimensions, sizes
+/// around the 12x32 micro-tile and the 120-row / 256-deep blocks, empty products, the
+/// triangle modes, and the OpenBLAS fallback through the same entry points.
+@Suite struct OwnGemmTests {
+    /// C = alpha op(A) op(B) + beta C in Float64; `skip(i, j)` entries are left as they were.
+    static func reference(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], lda: Int,
+        b: [Float], ldb: Int, beta: Float, c: [Float], ldc: Int
+    ) -> [Double] {
+        var out = c.map(Double.init)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Double = 0
+                for p in 0..<k {
+                    sum += Double(transposeA ? a[p * lda + i] : a[i * lda + p]) * Double(transposeB ? b[j * ldb + p] : b[p * ldb + j])
+                }
+                out[i * ldc + j] = Double(alpha) * sum + (beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j]))
+            }
+        }
+        return out
+    }
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        var transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float, padding: Int
+        var testDescription: String { "tA=\(transposeA) tB=\(transposeB) \(m)x\(n)x\(k) alpha=\(alpha) beta=\(beta) pad=\(padding)" }
+    }
+
+    static let shapes: [(Int, Int, Int)] = [
+        (1, 1, 1), (1, 33, 7), (13, 1, 5), (12, 32, 16), (11, 31, 9), (25, 65, 130), (121, 40, 257),
+        (130, 96, 64), (37, 100, 600), (0, 5, 3), (4, 0, 3), (6, 7, 0), (250, 17, 3),
+    ]
+    static let cases: [Case] = {
+        var cases: [Case] = []
+        let scalars: [(Float, Float)] = [(1, 0), (0.5, 2), (1, 1), (-1.5, 0.25)]
+        for (index, (m, n, k)) in shapes.enumerated() {
+            for transposeA in [false, true] {
+                for transposeB in [false, true] {
+                    let (alpha, beta) = scalars[(index + (transposeA ? 1 : 0) + (transposeB ? 2 : 0)) % scalars.count]
+                    cases.append(Case(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                      alpha: alpha, beta: beta, padding: index % 3))
+                }
+            }
+        }
+        return cases
+    }()
+
+    @Test(arguments: cases)
+    func ownGemmMatchesFloat64Loop(_ test: Case) throws {
+        try #require(OwnGemm.isAvailable, "this CPU has no AVX-512: the OpenBLAS path is the one in use")
+        var generator = RandomGenerator(seed: UInt64(test.m * 131 + test.n * 17 + test.k))
+        let lda = (test.transposeA ? test.m : test.k) + test.padding
+        let ldb = (test.transposeB ? test.k : test.n) + test.padding
+        let ldc = test.n + test.padding
+        let a = randomFloats(max(1, (test.transposeA ? test.k : test.m) * lda), &generator)
+        let b = randomFloats(max(1, (test.transposeB ? test.n : test.k) * ldb), &generator)
+        let c0 = randomFloats(max(1, test.m * ldc), &generator)
+        // beta = 0 must not read C: NaN there must not leak into the result.
+        var c = test.beta == 0 ? c0.enumerated().map { $0.offset % (ldc == 0 ? 1 : ldc) < test.n ? Float.nan : $0.element } : c0
+        let expected = Self.reference(transposeA: test.transposeA, transposeB: test.transposeB, m: test.m, n: test.n, k: test.k,
+                                      alpha: test.alpha, a: a, lda: lda, b: b, ldb: ldb, beta: test.beta, c: c0, ldc: ldc)
+        let done = OwnGemm.multiply(transposeA: test.transposeA, transposeB: test.transposeB, m: test.m, n: test.n, k: test.k,
+                                    alpha: test.alpha, a: a, lda: lda, b: b, ldb: ldb, beta: test.beta, c: &c, ldc: ldc)
+        #expect(done)
+        var worst: Double = 0
+        for index in 0..<(test.m * ldc) {
+            if index % ldc >= test.n {
+                #expect(c[index] == c0[index], "padding column \(index % ldc) of row \(index / ldc) was written")
+            } else {
+                let error = abs(Double(c[index]) - expected[index])
+                worst = error.isNaN ? .infinity : max(worst, error)
+            }
+        }
+        #expect(worst < 1e-5 * Double(max(1, test.k)).squareRoot() * 4, "worst difference \(worst)")
+    }
+
+    /// The long reduction of a weight gradient (X^T dY over many rows, packed 256 rows at a time)
+    /// and a product too wide for op(B) to be packed whole.
+    @Test(arguments: [(true, false, 40, 70, 3_001), (false, true, 50, 1_100, 300), (true, true, 24, 600, 700)])
+    func ownGemmLongReductionsAndWideProducts(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) throws {
+        try #require(OwnGemm.isAvailable)
+        var generator = RandomGenerator(seed: 77)
+        let lda = transposeA ? m : k, ldb = transposeB ? k : n
+        let a = randomFloats(m * k, &generator), b = randomFloats(k * n, &generator)
+        var c = randomFloats(m * n, &generator)
+        let expected = Self.reference(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda,
+                                      b: b, ldb: ldb, beta: 1, c: c, ldc: n)
+        #expect(OwnGemm.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda,
+                                 b: b, ldb: ldb, beta: 1, c: &c, ldc: n))
+        let worst = zip(c, expected).map { abs(Double($0) - $1) }.max() ?? 0
+        #expect(worst < 1e-5 * Double(k).squareRoot() * 4, "worst difference \(worst)")
+    }
+
+    /// Triangle modes: with op(A) zero on one side of its diagonal the skipped work is zero
+    /// work, so the result equals the full product; `.lowerOutput` is checked on and below the
+    /// diagonal only.
+    @Test(arguments: [OwnGemmTriangleCase.lowerOutput, .lowerA, .upperA, .upperATransposed, .lowerATransposed])
+    func triangleModesMatchFullProduct(_ mode: OwnGemmTriangleCase) throws {
+        try #require(OwnGemm.isAvailable)
+        var generator = RandomGenerator(seed: 5)
+        for (m, n, k) in [(162, 32, 162), (45, 45, 20), (7, 3, 7), (30, 70, 25)] {
+            let transposeA = mode == .upperATransposed || mode == .lowerATransposed
+            let lda = transposeA ? m : k
+            var a = randomFloats(m * k, &generator)
+            for i in 0..<m {
+                for p in 0..<k {
+                    let zero = switch mode {
+                    case .lowerOutput: false
+                    case .lowerA, .lowerATransposed: p > i
+                    case .upperA, .upperATransposed: p < i
+                    }
+                    if zero { a[transposeA ? p * lda + i : i * lda + p] = 0 }
+                }
+            }
+            let b = randomFloats(k * n, &generator)
+            let c0 = randomFloats(m * n, &generator)
+            var c = c0
+            let triangle: OwnGemm.Triangle = switch mode {
+            case .lowerOutput: .lowerOutput
+            case .lowerA, .lowerATransposed: .lowerA
+            case .upperA, .upperATransposed: .upperA
+            }
+            let expected = Self.reference(transposeA: transposeA, transposeB: false, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda,
+                                          b: b, ldb: n, beta: 0, c: c0, ldc: n)
+            #expect(OwnGemm.multiply(transposeA: transposeA, transposeB: false, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda,
+                                     b: b, ldb: n, beta: 0, c: &c, ldc: n, triangle: triangle))
+            var worst: Double = 0
+            for i in 0..<m {
+                for j in 0..<n where mode != .lowerOutput || j <= i {
+                    worst = max(worst, abs(Double(c[i * n + j]) - expected[i * n + j]))
+                }
+            }
+            #expect(worst < 1e-4, "\(mode) \(m)x\(n)x\(k): worst difference \(worst)")
+        }
+    }
+
+    /// ParallelGemm with our kernel and with the OpenBLAS fallback, split across three workers
+    /// (tall products split by rows, wide by columns, small ones whole) against Float64.
+    @Test(arguments: [true, false])
+    func parallelGemmBothBackendsMatchFloat64(ownGemm: Bool) {
+        let executor = ParallelExecutor(threads: 3, ownGemm: ownGemm)
+        #expect(executor.usesOwnGemm == (ownGemm && OwnGemm.isAvailable))
+        var generator = RandomGenerator(seed: 9)
+        for (transposeA, transposeB, m, n, k) in [(false, false, 1_003, 128, 128), (false, true, 700, 130, 512),
+                                                  (true, false, 128, 384, 900), (true, false, 515, 128, 300),
+                                                  (false, false, 5, 3, 2), (true, true, 40, 203, 150)] {
+            let lda = transposeA ? m : k, ldb = transposeB ? k : n
+            let a = randomFloats(m * k, &generator), b = randomFloats(k * n, &generator)
+            var c = randomFloats(m * n, &generator)
+            let expected = Self.reference(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5, a: a,
+                                          lda: lda, b: b, ldb: ldb, beta: 2, c: c, ldc: n)
+            ParallelGemm.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda,
+                                  b: b, ldb: ldb, beta: 2, c: &c, ldc: n, executor: executor)
+            let worst = zip(c, expected).map { abs(Double($0) - $1) }.max() ?? 0
+            #expect(worst < 1e-3, "\(m)x\(n)x\(k) tA=\(transposeA) tB=\(transposeB): worst difference \(worst)")
+        }
+    }
+
+    /// The fused Conv1D forward (bias + residual fill, GEMM, GELU per row block) against
+    /// Float64, for the presets' widths, row counts that leave partial blocks and micro-tiles,
+    /// both backends.
+    @Test(arguments: [true, false])
+    func conv1DForwardMatchesFloat64(ownGemm: Bool) {
+        let executor = ParallelExecutor(threads: 2, ownGemm: ownGemm)
+        var generator = RandomGenerator(seed: 10)
+        for (rows, inputWidth, outputWidth) in [(1, 16, 48), (259, 16, 64), (601, 64, 256), (1_001, 128, 384), (300, 512, 128), (7, 3, 5)] {
+            let input = randomFloats(rows * inputWidth, &generator), weight = randomFloats(inputWidth * outputWidth, &generator, scale: 0.1)
+            let bias = randomFloats(outputWidth, &generator), residual = randomFloats(rows * outputWidth, &generator)
+            var output = [Float](repeating: .nan, count: rows * outputWidth), gelu = output
+            Conv1D.forward(output: &output, input: input, weight: weight, bias: bias, residual: residual, geluOutput: &gelu,
+                           rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
+            var worst: Double = 0, worstGelu: Double = 0
+            for r in 0..<rows {
+                for o in 0..<outputWidth {
+                    var sum = Double(residual[r * outputWidth + o]) + Double(bias[o])
+                    for i in 0..<inputWidth { sum += Double(input[r * inputWidth + i]) * Double(weight[i * outputWidth + o]) }
+                    worst = max(worst, abs(Double(output[r * outputWidth + o]) - sum))
+                    // gelu_new = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) of the computed output.
+                    let x = Double(output[r * outputWidth + o])
+                    let g = 0.5 * x * (1 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+                    worstGelu = max(worstGelu, abs(Double(gelu[r * outputWidth + o]) - g))
+                }
+            }
+            #expect(worst < 1e-4, "\(rows)x\(inputWidth)->\(outputWidth): worst difference \(worst)")
+            #expect(worstGelu < 1e-5, "\(rows)x\(inputWidth)->\(outputWidth): worst GELU difference \(worstGelu)")
+        }
+    }
+
+    /// Attention forward and backward over positions spanning several 12x32 tiles (where the
+    /// triangle skipping acts) against a Float64 implementation of the same formulas, both backends.
+    @Test(arguments: [true, false])
+    func attentionMatchesFloat64(ownGemm: Bool) {
+        let executor = ParallelExecutor(threads: 2, ownGemm: ownGemm)
+        var generator = RandomGenerator(seed: 11)
+        let batch = 3, T = 45, C = 24, heads = 2, hs = C / heads
+        let qkv = randomFloats(batch * T * 3 * C, &generator)
+        let dOut = randomFloats(batch * T * C, &generator)
+        var out = [Float](repeating: .nan, count: batch * T * C)
+        var probabilities = [Float](repeating: .nan, count: batch * heads * T * T)
+        CausalSelfAttention.forward(output: &out, probabilities: &probabilities, qkv: qkv,
+                                    batch: batch, positions: T, width: C, heads: heads, executor: executor)
+        var dQKV = [Float](repeating: .nan, count: qkv.count)
+        var scratch = [Float](repeating: .nan, count: 2 * T * T)
+        CausalSelfAttention.backward(qkvGradient: &dQKV, outputGradient: dOut, qkv: qkv, probabilities: probabilities,
+                                     scratch: &scratch, batch: batch, positions: T, width: C, heads: heads, executor: executor)
+        let scale = 1 / Double(hs).squareRoot()
+        var worstOut: Double = 0, worstGradient: Double = 0, worstProbability: Double = 0
+        for b in 0..<batch {
+            for h in 0..<heads {
+                func q(_ t: Int, _ d: Int) -> Double { Double(qkv[(b * T + t) * 3 * C + h * hs + d]) }
+                func k(_ t: Int, _ d: Int) -> Double { Double(qkv[(b * T + t) * 3 * C + C + h * hs + d]) }
+                func v(_ t: Int, _ d: Int) -> Double { Double(qkv[(b * T + t) * 3 * C + 2 * C + h * hs + d]) }
+                func g(_ t: Int, _ d: Int) -> Double { Double(dOut[(b * T + t) * C + h * hs + d]) }
+                var p = [[Double]](repeating: [Double](repeating: 0, count: T), count: T)
+                for t in 0..<T {
+                    let scores = (0...t).map { s in scale * (0..<hs).reduce(0) { $0 + q(t, $1) * k(s, $1) } }
+                    let top = scores.max() ?? 0
+                    let e = scores.map { exp($0 - top) }
+                    let total = e.reduce(0, +)
+                    for s in 0...t { p[t][s] = e[s] / total }
+                }
+                var dQ = [[Double]](repeating: [Double](repeating: 0, count: hs), count: T), dK = dQ, dV = dQ
+                for t in 0..<T {
+                    for d in 0..<hs {
+                        let o = (0...t).reduce(0) { $0 + p[t][$1] * v($1, d) }
+                        worstOut = max(worstOut, abs(Double(out[(b * T + t) * C + h * hs + d]) - o))
+                    }
+                    for s in 0..<T {
+                        let stored = Double(probabilities[((b * heads + h) * T + t) * T + s])
+                        worstProbability = max(worstProbability, abs(stored - p[t][s]))
+                    }
+                    let dP = (0...t).map { s in (0..<hs).reduce(0) { $0 + g(t, $1) * v(s, $1) } }
+                    let inner = (0...t).reduce(0) { $0 + p[t][$1] * dP[$1] }
+                    for s in 0...t {
+                        let dS = p[t][s] * (dP[s] - inner)
+                        for d in 0..<hs {
+                            dQ[t][d] += scale * dS * k(s, d)
+                            dK[s][d] += scale * dS * q(t, d)
+                            dV[s][d] += p[t][s] * g(t, d)
+                        }
+                    }
+                }
+                for t in 0..<T {
+                    for d in 0..<hs {
+                        let row = (b * T + t) * 3 * C + h * hs + d
+                        worstGradient = max(worstGradient, abs(Double(dQKV[row]) - dQ[t][d]),
+                                            abs(Double(dQKV[row + C]) - dK[t][d]), abs(Double(dQKV[row + 2 * C]) - dV[t][d]))
+                    }
+                }
+            }
+        }
+        #expect(worstProbability < 1e-5, "probabilities (zero above the diagonal): \(worstProbability)")
+        #expect(worstOut < 1e-5, "output: \(worstOut)")
+        #expect(worstGradient < 1e-4, "dQKV: \(worstGradient)")
+    }
+}
+
+enum OwnGemmTriangleCase: Sendable, CustomTestStringConvertible {
+    case lowerOutput, lowerA, upperA, upperATransposed, lowerATransposed
+    var testDescription: String { "\(self)" }
+}
