@@ -214,7 +214,7 @@ import PolyICLCore
         #expect(mean[1] != mean[0])
         let restored = try predictions(interpreter, "sp") == before
         #expect(restored, "the soft prompt is put back")
-        #expect(interpreter.run("p = perturb sp on=t scale=0.5..1.2 steps=8 points=8 samples=8 bootstrap=5").0 == .ok)
+        #expect(interpreter.run("p = perturb sp on=t scale=0.5..1.2 values=8 points=8 samples=8 bootstrap=5").0 == .ok)
         #expect((interpreter.session["p"] as? ResultObject)?.table.rowCount == 8)
     }
 }
