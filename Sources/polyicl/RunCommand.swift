@@ -22,7 +22,7 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "A script (.icl) or a notebook (.ipynb).")
     var file: String
 
-    @Option(name: .long, help: "Directory for SVG/HTML outputs of a script, or for the executed notebook (same file name).")
+    @Option(name: .long, help: ArgumentHelp("Directory for SVG/HTML outputs of a script, or for the executed notebook (same file name).", valueName: "directory"))
     var out: String?
 
     @Option(name: .long, help: ArgumentHelp("For a notebook: write the executed notebook to this file instead of over the source, which is left untouched.", valueName: "path"))
