@@ -116,21 +116,20 @@ def test_notebook_02_lora_vs_soft_prompts(executed):
     # 2 blocks 64 wide = 2 * 4 * (64 + 192); 10 soft prompt pairs = 2 * 10 * 64.
     assert "2,048 trainable parameters" in streams(code["adapters"])
     assert "1,280 trainable parameters" in streams(code["adapters"])
-    # Both fine-tuning runs finish with their summary.
+    # Eight fine-tuning runs, one LoRA and one soft-prompt model per fixed count, each ending with its summary.
     finals = [o.data["text/plain"] for o in outputs_of(code["finetune"])]
-    assert any(t.startswith("trained ft: ") for t in finals) and any(t.startswith("trained sp: ") for t in finals)
-    # Figure 3: the three models and the baselines in one chart and table.
-    result = outputs_of(code["figure-3"])[-1].data
-    for name in ("pre mean", "ft mean", "sp mean", "least squares mean", "ridge 0.2 mean"):
-        assert name in result["text/plain"]
-    assert "<svg" in result["text/html"]
-    # One panel per fixed-coefficient count.
-    grid = outputs_of(code["figure-3-grid"])[-1].data
     for k in (0, 1, 3, 5):
-        assert f"fixed={k}: sp mean" in grid["text/plain"]
-    # Adapters saved with peft names, and a merged checkpoint.
+        assert any(t.startswith(f"trained ft{k}: ") for t in finals) and any(t.startswith(f"trained sp{k}: ") for t in finals)
+    # Figure 3: one panel per k, each with that panel's own fine-tuned pair and the baselines.
+    result = outputs_of(code["figure-3"])[-1].data
+    for k in (0, 1, 3, 5):
+        for name in ("pre", f"ft{k}", f"sp{k}", "least squares", "ridge 0.2"):
+            assert f"k{k}: {name} mean" in result["text/plain"], (k, name)
+    assert "<svg" in result["text/html"] and all(f">k{k}<" in result["text/html"] for k in (0, 1, 3, 5))
+    # Adapters saved with peft names, a merged checkpoint, and the adapters loaded back onto pre.
     saved = streams(code["save"])
-    assert "saved the adapters of ft" in saved and "saved the adapters of sp" in saved and "saved ft" in saved
+    assert "saved the adapters of ft3" in saved and "saved the adapters of sp3" in saved and "saved ft3" in saved
+    assert "loaded LoRA rank 4 on attn.c_attn (2,048 parameters) from lora-adapters.safetensors onto a copy of pre" in saved
 
 
 def test_notebook_03_alignment_and_jailbreaking(executed):

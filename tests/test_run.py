@@ -90,3 +90,51 @@ def test_script_error_is_located_and_nothing_runs(tmp_path):
     assert result.stdout == ""
     assert "line 2, column 7" in result.stderr
     assert "  2 | train base on=poly stepz=3" in result.stderr
+
+
+def test_notebook_output_file_leaves_the_source_untouched(tmp_path):
+    path = tmp_path / "shipped.ipynb"
+    make_notebook(path, ['print "ran"', "x = 2\nx"])
+    before = path.read_bytes()
+    written = tmp_path / "executed" / "copy.ipynb"
+    result = run(str(path), "--output", str(written), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert path.read_bytes() == before
+    assert f"wrote {written}" in result.stderr
+    nb = nbformat.read(str(written), as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [(o.output_type, o.text) for o in code[0].outputs] == [("stream", "ran\n")]
+    assert dict(code[1].outputs[0].data) == {"text/plain": "2"}
+
+
+def test_notebook_without_output_is_executed_in_place(tmp_path):
+    path = tmp_path / "in-place.ipynb"
+    make_notebook(path, ['print "ran"'])
+    result = run(str(path), cwd="/")
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {path}" in result.stderr
+    code = [c for c in nbformat.read(str(path), as_version=4).cells if c.cell_type == "code"]
+    assert code[0].execution_count == 1 and code[0].outputs[0].text == "ran\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in-place.ipynb"]
+
+
+def test_run_help_says_where_the_notebook_is_written(tmp_path):
+    result = subprocess.run([BIN, "run", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "by default OVER FILE.ipynb itself" in text
+    assert "--output <path>" in text and "the source left untouched" in text
+
+
+def test_output_is_refused_for_scripts_and_with_out(tmp_path):
+    script = tmp_path / "demo.icl"
+    script.write_text('print "x"\n')
+    result = run(str(script), "--output", str(tmp_path / "x.ipynb"), cwd=tmp_path)
+    assert result.returncode != 0 and "is a script" in result.stderr
+    path = tmp_path / "nb.ipynb"
+    make_notebook(path, ['print "x"'])
+    before = path.read_bytes()
+    result = run(str(path), "--output", str(tmp_path / "a.ipynb"), "--out", str(tmp_path / "d"), cwd=tmp_path)
+    assert result.returncode != 0 and "not both" in result.stderr
+    assert path.read_bytes() == before

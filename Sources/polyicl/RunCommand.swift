@@ -8,22 +8,37 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a script of commands or execute a notebook.",
         discussion: """
         FILE.icl: the whole script is checked first, then run; text outputs are printed, SVG and \
-        HTML outputs written next to the script (or to --out). FILE.ipynb: each code cell is \
-        executed in order and the notebook written back with its outputs (to --out if given), as \
-        `jupyter execute` would. The exit status is 1 at the first failing command, with its error printed.
+        HTML outputs written next to the script (or to --out DIRECTORY).
+
+        FILE.ipynb: each code cell is executed in order, relative paths in cells resolved against \
+        the notebook's directory. Where the executed notebook goes: by default OVER FILE.ipynb \
+        itself, as `jupyter execute` does (its old outputs are replaced); with --output PATH to \
+        PATH, the source left untouched; with --out DIRECTORY to DIRECTORY/FILE.ipynb.
+
+        The exit status is 1 at the first failing command, with its error printed.
         """
     )
 
     @Argument(help: "A script (.icl) or a notebook (.ipynb).")
     var file: String
 
-    @Option(name: .long, help: "Directory for SVG/HTML outputs of a script, or for the executed notebook.")
+    @Option(name: .long, help: ArgumentHelp("Directory for SVG/HTML outputs of a script, or for the executed notebook (same file name).", valueName: "directory"))
     var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("For a notebook: write the executed notebook to this file instead of over the source, which is left untouched.", valueName: "path"))
+    var output: String?
 
     func run() throws {
         let url = URL(fileURLWithPath: file)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ValidationError("\(file) does not exist.")
+        }
+        let isNotebook = url.pathExtension.lowercased() == "ipynb"
+        if output != nil, !isNotebook {
+            throw ValidationError("--output names the executed notebook's file; \(file) is a script, whose outputs go to --out DIRECTORY.")
+        }
+        if output != nil, out != nil {
+            throw ValidationError("give --output PATH (the executed notebook's file) or --out DIRECTORY, not both.")
         }
         let directory = url.deletingLastPathComponent()
         let outDirectory = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? directory
@@ -39,7 +54,7 @@ struct RunCommand: ParsableCommand {
         }
         interrupts.resume()
         defer { interrupts.cancel() }
-        if url.pathExtension.lowercased() == "ipynb" {
+        if isNotebook {
             try runNotebook(url, outDirectory: outDirectory, interpreter: interpreter, cancellation: cancellation)
         } else {
             try runScript(url, outDirectory: outDirectory, interpreter: interpreter, cancellation: cancellation)
@@ -75,7 +90,14 @@ struct RunCommand: ParsableCommand {
         } catch let error as NotebookRunner.NotebookError {
             throw ValidationError("\(url.path): \(error.description)")
         }
-        let destination = out == nil ? url : outDirectory.appendingPathComponent(url.lastPathComponent)
+        let destination: URL
+        if let output {
+            destination = URL(fileURLWithPath: output)
+        } else if out != nil {
+            destination = outDirectory.appendingPathComponent(url.lastPathComponent)
+        } else {
+            destination = url
+        }
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         try outcome.notebook.write(to: destination)
         FileHandle.standardError.write(Data("wrote \(destination.path) (\(outcome.executedCells) cells executed)\n".utf8))

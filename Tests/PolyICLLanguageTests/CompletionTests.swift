@@ -40,6 +40,19 @@ import Testing
         #expect(!matches(interpreter, "plot ").contains("x"), "plot takes results, tasks and models, not values")
     }
 
+    @Test func perturbCountsItsRangeValuesWithValuesNotSteps() throws {
+        let interpreter = try fixtureInterpreter()
+        // `steps=` is what the notebook test's shortener rewrites; perturb's count is `values=`.
+        #expect(matches(interpreter, "p = perturb sp on=deg5 scale=0.5..1.2 v") == ["values="])
+        #expect(!matches(interpreter, "p = perturb sp on=deg5 ").contains("steps="))
+    }
+
+    @Test func loadNamesTheBaseOfAnAdapterFile() throws {
+        let interpreter = try fixtureInterpreter()
+        #expect(matches(interpreter, "ft2 = load \"models/ft-adapters.safetensors\" b") == ["base="])
+        #expect(matches(interpreter, "load \"models/ft-adapters.safetensors\" base=") == ["base", "ft", "sp"], "models only")
+    }
+
     @Test func formsOfTask() throws {
         let interpreter = try fixtureInterpreter()
         #expect(matches(interpreter, "t = task ") == ["chebyshev", "file", "linear"])

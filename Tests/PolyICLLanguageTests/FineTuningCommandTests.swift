@@ -166,6 +166,27 @@ import PolyICLCore
         #expect(interpreter.run("x = compare [m] on=[t, t] fixed=[0]").0.error?.name == "InvalidValue")
     }
 
+    @Test func compareTakesOneModelListPerPanel() throws {
+        let interpreter = Interpreter()
+        #expect(interpreter.run(Self.setup + "\nsp = softprompt m pairs=2\nd3 = task chebyshev degree=3").0 == .ok)
+        let keys = "points=8 samples=16 bootstrap=10 baselines=[zero]"
+        #expect(interpreter.run("g = compare [[m], [m, sp]] on=[t, d3] \(keys)\na = compare [m] on=t \(keys)\nb = compare [m, sp] on=d3 \(keys)").0 == .ok)
+        let grid = try #require((interpreter.session["g"] as? ResultObject)?.table)
+        #expect(grid.columns.map(\.name).filter { $0.hasSuffix(" mean") } == ["t: m mean", "t: zero mean", "d3: m mean", "d3: sp mean", "d3: zero mean"])
+        // Each panel sees the prompts a compare on its task alone sees (same seed).
+        #expect(grid[column: "t: m mean"] == (interpreter.session["a"] as? ResultObject)?.table[column: "m mean"])
+        #expect(grid[column: "d3: sp mean"] == (interpreter.session["b"] as? ResultObject)?.table[column: "sp mean"])
+        // With fixed=, one list per count.
+        #expect(interpreter.run("f = compare [[m], [sp]] on=d3 fixed=[0, 2] \(keys)").0 == .ok)
+        let fixed = try #require((interpreter.session["f"] as? ResultObject)?.table)
+        #expect(fixed.columns.map(\.name).filter { $0.hasSuffix(" mean") } == ["fixed=0: m mean", "fixed=0: zero mean", "fixed=2: sp mean", "fixed=2: zero mean"])
+        // As many lists as panels, checked before any work.
+        let (wrong, events) = interpreter.run("x = compare [[m], [sp]] on=d3 fixed=[0, 1, 2]")
+        #expect(wrong.error?.message.hasPrefix("2 model lists for 3 panels: with one list of models per panel, give one list for each count in fixed=") == true, "\(wrong)")
+        #expect(events.isEmpty)
+        #expect(interpreter.run("x = compare [[m, m]] on=t").0.error?.name == "DuplicateArgument")
+    }
+
     @Test func alignSplitsTheErrorAtTheThresholdAndZeroBaselineGivesTSquared() throws {
         let interpreter = Interpreter()
         #expect(interpreter.run(Self.setup).0 == .ok)
@@ -214,7 +235,7 @@ import PolyICLCore
         #expect(mean[1] != mean[0])
         let restored = try predictions(interpreter, "sp") == before
         #expect(restored, "the soft prompt is put back")
-        #expect(interpreter.run("p = perturb sp on=t scale=0.5..1.2 steps=8 points=8 samples=8 bootstrap=5").0 == .ok)
+        #expect(interpreter.run("p = perturb sp on=t scale=0.5..1.2 values=8 points=8 samples=8 bootstrap=5").0 == .ok)
         #expect((interpreter.session["p"] as? ResultObject)?.table.rowCount == 8)
     }
 }

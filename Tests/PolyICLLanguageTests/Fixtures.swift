@@ -21,7 +21,7 @@ func fixtureInterpreter() throws -> Interpreter {
 let fixtureDirectory: Result<URL, any Error> = Result {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("polyicl-language-tests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)
-    for file in ["xs.npy", "ys.npy", "models/base.safetensors"] {
+    for file in ["xs.npy", "ys.npy", "models/base.safetensors", "models/ft-adapters.safetensors"] {
         try Data([0]).write(to: directory.appendingPathComponent(file))
     }
     return directory

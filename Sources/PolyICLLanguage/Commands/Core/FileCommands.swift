@@ -23,15 +23,24 @@ enum SaveCommand {
 enum LoadCommand {
     static let declaration = CommandDeclaration(
         name: "load",
-        summary: "Read a model from a safetensors file.",
-        help: "The configuration is read from the file's metadata; a file saved from PyTorch without it needs heads= (and points= when it has no position embeddings).",
-        examples: ["base2 = load \"models/base.safetensors\""],
+        summary: "Read a model from a safetensors file, or attach saved adapters to a copy of a model (base=).",
+        help: """
+        A model file: the configuration is read from the file's metadata; a file saved from PyTorch \
+        without it needs heads= (and points= when it has no position embeddings). An adapter file \
+        (LoRA matrices or a soft prompt, as `save` writes them for a `lora` or `softprompt` model, \
+        or as peft names them) needs base=, the plain model the adapters were trained on: the result \
+        is a copy of it with the adapters attached (base frozen, as after `lora`), and the base is \
+        not changed. The file's width, layers and points must be the base's.
+        """,
+        examples: ["base2 = load \"models/base.safetensors\"", "ft2 = load \"models/ft-adapters.safetensors\" base=base"],
         positionals: [Parameter("path", .path(mustExist: true, extensions: ["safetensors"]), required: true, help: "The file to read.")],
         keys: [
-            Parameter("heads", .integer(IntegerBounds(minimum: 1, maximum: 64)), help: "Attention heads, for a file without PolyICL's metadata (saved from PyTorch)."),
-            Parameter("points", .integer(IntegerBounds(minimum: 1, maximum: 4096)), help: "Points, for a file without metadata whose model has no position embeddings."),
+            Parameter("base", .objectName([.model]), help: "For an adapter file: the plain model the adapters go on (it is copied, not changed)."),
+            Parameter("heads", .integer(IntegerBounds(minimum: 1, maximum: 64)), help: "Attention heads, for a model file without PolyICL's metadata (saved from PyTorch)."),
+            Parameter("points", .integer(IntegerBounds(minimum: 1, maximum: 4096)), help: "Points, for a model file without metadata whose model has no position embeddings."),
         ],
         produces: .model,
+        updatesEnvironment: FineTuningDefaults.recordBaseConfiguration,
         run: run)
 }
 

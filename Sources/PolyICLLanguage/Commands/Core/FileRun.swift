@@ -39,10 +39,28 @@ extension SaveCommand {
 extension LoadCommand {
     @Sendable static func run(_ invocation: CommandInvocation) throws -> (any SessionObject)? {
         let a = invocation.arguments
-        let path = invocation.resolve(path: a.string("path") ?? "")
+        let written = a.string("path") ?? ""
+        let path = invocation.resolve(path: written)
+        let contents: SafetensorsFile
+        do { contents = try Safetensors.read(URL(fileURLWithPath: path)) } catch {
+            throw CommandFailure("InvalidValue", "cannot load \(written): \(error)", at: a.range(of: "path"))
+        }
+        switch FileKind(contents) {
+        case .adapters:
+            guard a.isGiven("base") else {
+                throw CommandFailure("InvalidValue", "\(written) holds \(adapterDescription(contents)), not a model: adapters need the model they were trained on",
+                                     hint: "name it with base=: `x = load \"\(written)\" base=MODEL`", at: a.range(of: "path"))
+            }
+            return try attachAdapters(from: contents, written: written, invocation: invocation)
+        case .model:
+            if a.isGiven("base") {
+                throw CommandFailure("InvalidValue", "\(written) is a full model checkpoint, not an adapter file: base= is for adapters",
+                                     hint: "leave out base= to load the model as it is", at: a.range(of: "base"))
+            }
+        }
         let checkpoint: Checkpoint
         do {
-            checkpoint = try CheckpointFile.load(URL(fileURLWithPath: path), heads: a.integer("heads"), points: a.integer("points"))
+            checkpoint = try CheckpointFile.checkpoint(from: contents, file: path, heads: a.integer("heads"), points: a.integer("points"))
         } catch {
             let text = "\(error)"
             let hint = text.contains("head") ? "give the head count: load \"\(a.string("path") ?? path)\" heads=4" : nil

@@ -10,13 +10,17 @@ enum CompareCommand {
         Every model and baseline sees the same `samples` prompts of `points` points, with 5-95% \
         bootstrap intervals. Several tasks (on=[a, b]) or fixed=[0, 1, 3, 5] (the task with the \
         first k coefficients fixed, one panel per k) give one panel per task in a grid; the \
-        result's table then has one column set per panel, prefixed by the panel's label.
+        result's table then has one column set per panel, prefixed by the panel's label. A list of \
+        model lists, one per panel ([[pre, ft0, sp0], [pre, ft1, sp1]] with on=[k0, k1] or \
+        fixed=[0, 1]), compares each panel's own models: the paper fine-tunes one pair per panel.
         """,
         examples: [
             "cmp = compare [base, ft, sp] on=deg5 points=31 samples=1280 baselines=[lstsq, ridge(0.2)]",
             "cmp = compare [ft, sp] on=deg5 fixed=[0, 1, 3, 5] samples=640",
+            "cmp = compare [[base, ft], [base, sp]] on=[poly, deg5] samples=640",
         ],
-        positionals: [Parameter("models", .list(.objectName([.model])), required: true, help: "The models to compare.")],
+        positionals: [Parameter("models", .oneOf([.list(.objectName([.model])), .list(.list(.objectName([.model])))]), required: true,
+                                help: "The models to compare; or one list of models per panel.")],
         keys: [
             Parameter("on", .list(.objectName([.task])), required: true, help: "The task (or tasks: one panel each)."),
             Parameter("fixed", .list(.integer(IntegerBounds(minimum: 0, maximum: 64))), help: "One panel per count of fixed leading coefficients of the (Chebyshev) task."),
@@ -24,7 +28,7 @@ enum CompareCommand {
             Parameter("baselines", .list(.function(EvalCommand.baselines)), default: .list([.call(name: "lstsq", arguments: []), .call(name: "ridge", arguments: [.number(0.2)])]),
                       help: "Baselines evaluated on the same prompts."),
         ] + ExperimentFormat.commonKeys,
-        checks: [onePanelSource],
+        checks: [onePanelSource, oneModelListPerPanel],
         produces: .result,
         run: run)
 
@@ -34,9 +38,39 @@ enum CompareCommand {
                            hint: "give one task with fixed=, or several tasks without it")]
     }
 
+    /// Model lists per panel: as many lists as panels.
+    static let oneModelListPerPanel: CrossCheck = { arguments, _ in
+        let groups = arguments.list("models") ?? []
+        guard groups.contains(where: { $0.listValue != nil }) else { return [] }
+        let panels = arguments.isGiven("fixed") ? (arguments.list("fixed") ?? []).count : (arguments.list("on") ?? []).count
+        guard groups.count != panels || groups.contains(where: { $0.listValue == nil }) else { return [] }
+        return [Diagnostic(.invalidValue, "\(groups.count) model lists for \(panels) panel\(panels == 1 ? "" : "s"): with one list of models per panel, give one list for each \(arguments.isGiven("fixed") ? "count in fixed=" : "task in on=")",
+                           at: arguments.range(of: "models"), hint: "[[pre, ft0, sp0], [pre, ft1, sp1]] for two panels, or one flat list [pre, ft, sp] for the same models in every panel")]
+    }
+
+    /// The models of each panel: the same list for all, or one list per panel.
+    static func modelGroups(_ invocation: CommandInvocation, panels: Int) throws -> [[(name: String, model: TransformerModelObject)]] {
+        let values = invocation.arguments.list("models") ?? []
+        guard values.contains(where: { $0.listValue != nil }) else {
+            let models = try invocation.modelObjects("models")
+            return Array(repeating: models, count: panels)
+        }
+        return try values.map { group in
+            var seen = Set<String>()
+            return try (group.listValue ?? [group]).compactMap(\.objectNameValue).map { name in
+                guard seen.insert(name).inserted else {
+                    throw CommandFailure("DuplicateArgument", "`\(name)` is named twice in one panel's list", hint: "name each model once per panel", at: invocation.arguments.range(of: "models"))
+                }
+                guard let model = try invocation.object(named: name) as? TransformerModelObject else {
+                    throw CommandFailure("WrongKind", "`\(name)` is not a model the training core can run", at: invocation.arguments.range(of: "models"))
+                }
+                return (name, model)
+            }
+        }
+    }
+
     @Sendable static func run(_ invocation: CommandInvocation) throws -> (any SessionObject)? {
         let a = invocation.arguments
-        let models = try invocation.modelObjects("models")
         let points = a.integer("points") ?? 31
         let taskNames = (a.list("on") ?? []).compactMap(\.objectNameValue)
         // The panels: (label, task object).
@@ -62,7 +96,8 @@ enum CompareCommand {
                 return ("fixed=\(k)", (first.label, TaskObject(source: task, definition: "\(first.task.task.definition) fixed=\(k)")))
             }
         }
-        guard !panels.isEmpty, !models.isEmpty else {
+        let groups = try modelGroups(invocation, panels: panels.count)
+        guard !panels.isEmpty, groups.count == panels.count, groups.allSatisfy({ !$0.isEmpty }) else {
             throw CommandFailure("MissingArgument", "compare needs at least one model and one task", hint: "compare [m1, m2] on=TASK", at: a.commandRange)
         }
         let settings = ExperimentFormat.settings(a, points: points)
@@ -70,6 +105,7 @@ enum CompareCommand {
         let displayID = invocation.newDisplayID()
         invocation.sink.display(MIMEBundle(plainText: "comparing on \(panels[0].label) (1 of \(panels.count))"), displayID: displayID)
         for (index, panel) in panels.enumerated() {
+            let models = groups[index]
             invocation.sink.updateDisplay(displayID, MIMEBundle(plainText: "comparing on \(panel.label) (\(index + 1) of \(panels.count))"))
             try invocation.checkCancellation("compare stopped before \(panel.label); no result was kept")
             try invocation.requireShape(of: panel.task, count: settings.samples, points: points, key: "on")
@@ -86,8 +122,9 @@ enum CompareCommand {
                 throw invocation.failure(error)
             }
         }
-        invocation.sink.updateDisplay(displayID, MIMEBundle(plainText: "compared \(models.map(\.name).joined(separator: ", ")) on \(panels.map(\.label).joined(separator: ", "))"))
-        let notes = ["samples": "\(settings.samples)", "points": "\(points)", "seed": "\(settings.seed)", "models": models.map(\.name).joined(separator: ", "),
+        let modelNames = groups.flatMap { $0.map(\.name) }.reduce(into: [String]()) { names, name in if !names.contains(name) { names.append(name) } }
+        invocation.sink.updateDisplay(displayID, MIMEBundle(plainText: "compared \(modelNames.joined(separator: ", ")) on \(panels.map(\.label).joined(separator: ", "))"))
+        let notes = ["samples": "\(settings.samples)", "points": "\(points)", "seed": "\(settings.seed)", "models": modelNames.joined(separator: ", "),
                      "error": "squared error at each position, mean over prompts; lower/upper: 5th/95th bootstrap percentiles"]
         if tables.count == 1, var table = tables.first {
             table.title = "compare on \(panels[0].label)"

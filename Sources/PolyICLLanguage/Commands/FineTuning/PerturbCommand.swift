@@ -9,29 +9,29 @@ enum PerturbCommand {
         help: """
         scale= multiplies every soft vector by each factor; angles= turns each vector in the \
         plane of itself and its nearest hard prompt by each angle in radians, keeping its length. \
-        Each is a list ([0.5, 1, 1.2]) or a range with steps= values (0.5..1.2). Without either, \
+        Each is a list ([0.5, 1, 1.2]) or a range (0.5..1.2) spread over values= evenly spaced values, ends included. Without either, \
         both, over the paper's ranges: scale 0.5..1.2, angles -0.8..0.8. Every value sees the same \
         prompts; the soft prompt is restored afterwards. Error: squared error averaged over the \
         prompt's positions, mean over prompts with a bootstrap interval.
         """,
         examples: [
-            "pt = perturb sp on=deg5 scale=0.5..1.2 steps=8 angles=-0.8..0.8",
+            "pt = perturb sp on=deg5 scale=0.5..1.2 values=8 angles=-0.8..0.8",
             "pt = perturb sp on=deg5 scale=[0.5, 1, 1.2] points=20 samples=640",
         ],
         positionals: [Parameter("model", .objectName([.model]), required: true, help: "A model made by `softprompt` (and trained).")],
         keys: [
             Parameter("on", .objectName([.task]), required: true, help: "The task the error is measured on."),
-            Parameter("scale", .oneOf([.numberRange(.positive), .list(.number(.positive))]), help: "Factors (list, or a range with steps= values)."),
-            Parameter("angles", .oneOf([.numberRange(.any), .list(.number(.any))]), help: "Angles in radians (list, or a range with steps= values)."),
-            Parameter("steps", .integer(IntegerBounds(minimum: 2, maximum: 1000)), default: .integer(8), help: "Values in a range."),
+            Parameter("scale", .oneOf([.numberRange(.positive), .list(.number(.positive))]), help: "Factors (list, or a range spread over values= values)."),
+            Parameter("angles", .oneOf([.numberRange(.any), .list(.number(.any))]), help: "Angles in radians (list, or a range spread over values= values)."),
+            Parameter("values", .integer(IntegerBounds(minimum: 2, maximum: 1000)), default: .integer(8), help: "How many evenly spaced values a range (scale= or angles=) is spread over, both ends included."),
             Parameter("points", .integer(.positive), default: .integer(31), help: "Points per prompt (at most the model's points minus its pairs)."),
         ] + ExperimentFormat.commonKeys,
         produces: .result,
         run: run)
 
     static func values(_ a: Arguments, _ key: String, default fallback: (Double, Double)) -> [Double]? {
-        let steps = a.integer("steps") ?? 8
-        func spread(_ lower: Double, _ upper: Double) -> [Double] { (0..<steps).map { lower + (upper - lower) * Double($0) / Double(steps - 1) } }
+        let count = a.integer("values") ?? 8
+        func spread(_ lower: Double, _ upper: Double) -> [Double] { (0..<count).map { lower + (upper - lower) * Double($0) / Double(count - 1) } }
         switch a[key] {
         case .numberRange(let lower, let upper)?: return spread(lower, upper)
         case .list(let items)?: return items.compactMap(\.numberValue)
