@@ -10,11 +10,14 @@ enum CompareCommand {
         Every model and baseline sees the same `samples` prompts of `points` points, with 5-95% \
         bootstrap intervals. Several tasks (on=[a, b]) or fixed=[0, 1, 3, 5] (the task with the \
         first k coefficients fixed, one panel per k) give one panel per task in a grid; the \
-        result's table then has one column set per panel, prefixed by the panel's label.
+        result's table then has one column set per panel, prefixed by the panel's label. \
+        On a noisy task, target=noisefree measures the error to the noise-free p(x) (the paper's \
+        Figure 13: "the loss plotted is to the ground truth"); the context keeps its noise.
         """,
         examples: [
             "cmp = compare [base, ft, sp] on=deg5 points=31 samples=1280 baselines=[lstsq, ridge(0.2)]",
             "cmp = compare [ft, sp] on=deg5 fixed=[0, 1, 3, 5] samples=640",
+            "cmp = compare [ft, sp] on=noisy fixed=[0, 3] target=noisefree baselines=[ridge(0.5)]",
         ],
         positionals: [Parameter("models", .list(.objectName([.model])), required: true, help: "The models to compare.")],
         keys: [
@@ -23,6 +26,8 @@ enum CompareCommand {
             Parameter("points", .integer(.positive), default: .integer(31), help: "Points per prompt (with a soft prompt: at most the model's points minus its pairs)."),
             Parameter("baselines", .list(.function(EvalCommand.baselines)), default: .list([.call(name: "lstsq", arguments: []), .call(name: "ridge", arguments: [.number(0.2)])]),
                       help: "Baselines evaluated on the same prompts."),
+            Parameter("target", .word(["observed", "noisefree"]), default: .word("observed"),
+                      help: "Error to the prompt's y (observed), or to its noise-free value (noisefree, Chebyshev tasks: the ground truth of Figure 13)."),
         ] + ExperimentFormat.commonKeys,
         checks: [onePanelSource],
         produces: .result,
@@ -65,7 +70,14 @@ enum CompareCommand {
         guard !panels.isEmpty, !models.isEmpty else {
             throw CommandFailure("MissingArgument", "compare needs at least one model and one task", hint: "compare [m1, m2] on=TASK", at: a.commandRange)
         }
-        let settings = ExperimentFormat.settings(a, points: points)
+        var settings = ExperimentFormat.settings(a, points: points)
+        if a.word("target") == "noisefree" {
+            settings.target = .noiseFree
+            for panel in panels where !(panel.task.task.source is any NoiseFreeTargets) {
+                throw CommandFailure("InvalidValue", "target=noisefree needs tasks that know their noise-free values (Chebyshev), and `\(panel.task.name)` does not",
+                                     hint: "use target=observed", at: a.range(of: "target"))
+            }
+        }
         var tables: [ResultTable] = []
         let displayID = invocation.newDisplayID()
         invocation.sink.display(MIMEBundle(plainText: "comparing on \(panels[0].label) (1 of \(panels.count))"), displayID: displayID)
@@ -88,7 +100,7 @@ enum CompareCommand {
         }
         invocation.sink.updateDisplay(displayID, MIMEBundle(plainText: "compared \(models.map(\.name).joined(separator: ", ")) on \(panels.map(\.label).joined(separator: ", "))"))
         let notes = ["samples": "\(settings.samples)", "points": "\(points)", "seed": "\(settings.seed)", "models": models.map(\.name).joined(separator: ", "),
-                     "error": "squared error at each position, mean over prompts; lower/upper: 5th/95th bootstrap percentiles"]
+                     "error": "squared error at each position\(settings.target == .noiseFree ? " to the noise-free y (the context keeps its noise)" : ""), mean over prompts; lower/upper: 5th/95th bootstrap percentiles"]
         if tables.count == 1, var table = tables.first {
             table.title = "compare on \(panels[0].label)"
             table.notes.merge(notes) { $1 }
