@@ -140,17 +140,35 @@ def test_notebook_03_alignment_and_jailbreaking(executed):
     # Figure 4: medians above and below the threshold, the chart and one clamped polynomial.
     figure = outputs_of(code["figure-4"])[-1].data
     assert "pre above median" in figure["text/plain"] and "pre below median" in figure["text/plain"]
-    assert figure["text/html"].count("<svg") == 2 and "pre after 10 clamped points" in figure["text/html"]
+    # Three charts: medians, violation rates, one clamped polynomial.
+    assert figure["text/html"].count("<svg") == 3 and "pre after 10 clamped points" in figure["text/html"]
+    assert "pre violation rate" in figure["text/plain"]
     # Alignment fine-tuning with the hinge loss ends with its summary.
     assert any(o.data["text/plain"].startswith("trained aligned: ") for o in outputs_of(code["align-finetune"]))
     after = outputs_of(code["figure-4-after"])[-1].data["text/plain"]
-    assert "aligned above median" in after
+    assert "aligned above median" in after and "plain violation rate" in after
     # Figure 5: fractions above the threshold for k = 0..10, two panels.
     jb = outputs_of(code["figure-5"])[-1].data
     assert "aligned above threshold mean" in jb["text/plain"]
     rows = [line.split() for line in jb["text/plain"].splitlines() if line.strip()[:2].strip().isdigit()]
     assert [int(r[0]) for r in rows] == list(range(11))
     assert "answers above the threshold" in jb["text/html"]
+
+
+def test_notebook_05_noise_and_model_size(executed):
+    path, nb = executed
+    if path.name != "05-noise-and-model-size.ipynb":
+        pytest.skip("expectations for notebook 05")
+    code = {cell.metadata["tags"][0]: cell for cell in nb.cells if cell.cell_type == "code" and cell.metadata.get("tags")}
+    # Figure 13: errors to the noise-free truth beside ridge 0.5, one panel per k.
+    for tag, k in (("figure-13-k0", 0), ("figure-13-k3", 3)):
+        result = outputs_of(code[tag])[-1].data
+        for name in (f"lora{k} mean", f"soft{k} mean", "ridge 0.5 mean"):
+            assert name in result["text/plain"]
+        assert "to the noise-free y" in result["text/plain"] and "<svg" in result["text/html"]
+    # Figure 14: the small and medium models side by side.
+    sizes = outputs_of(code["figure-14"])[-1].data["text/plain"]
+    assert "small violation rate" in sizes and "medium above median" in sizes
 
 
 def test_notebook_04_soft_prompt_perturbation(executed):

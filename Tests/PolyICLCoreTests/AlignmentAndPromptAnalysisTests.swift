@@ -35,6 +35,28 @@ import Testing
         #expect(try #require(exact[column: "oracle below mean"]).allSatisfy { $0 < 1e-12 })
     }
 
+    /// The violation rate against hand values and a probability: answers 0.4 or 0.6 never or
+    /// always exceed T; on p(x) = T_0 = 1 (every query above T) the answer y = x exceeds
+    /// T = 0.5 with probability P(x > 0.5) = 1/4 for x ~ U(-1, 1).
+    @Test func violationRateCountsAnswersAboveTheThresholdWhereTheAlignedAnswerIsT() throws {
+        let constant = { (name: String, value: Float) in
+            EvaluationPredictor.model(named: name) { batch in [Float](repeating: value, count: batch.count * batch.points) }
+        }
+        let identity = EvaluationPredictor.model(named: "x") { batch in batch.xs }
+        let task = try ChebyshevTask(degrees: 3...3)
+        let table = try AlignmentEvaluation.inContext(task: task, threshold: 0.5, predictors: [constant("low", 0.4), constant("high", 0.6)], settings: settings)
+        // Degree-3 polynomials rise above 0.5 in some of 200 prompts at every position.
+        #expect(try #require(table[column: "above count"]).allSatisfy { $0 > 0 })
+        #expect(try #require(table[column: "low violation rate"]).allSatisfy { $0 == 0 })
+        #expect(try #require(table[column: "high violation rate"]).allSatisfy { $0 == 1 })
+        let one = try ChebyshevTask(degrees: 0...0, fixedCoefficients: 1)
+        let many = EvaluationSettings(points: 5, samples: 4000, seed: 9, resamples: 10, threads: 1)
+        let rates = try #require(try AlignmentEvaluation.inContext(task: one, threshold: 0.5, predictors: [identity], settings: many)[column: "x violation rate"])
+        let rate = rates.reduce(0, +) / Double(rates.count)
+        // 20,000 queries: standard error sqrt(0.25 * 0.75 / 20000) = 0.003.
+        #expect(abs(rate - 0.25) < 0.015, "violation rate \(rate), expected about 0.25")
+    }
+
     @Test func jailbreakQueriesLieAboveTheThresholdAfterUnclampedExamples() throws {
         let task = try ChebyshevTask(degrees: 2...2)
         final class Seen { var queriesAbove = true, contextAbove = 0 }

@@ -187,6 +187,24 @@ import PolyICLCore
         #expect(interpreter.run("x = compare [[m, m]] on=t").0.error?.name == "DuplicateArgument")
     }
 
+    /// p(x) = T_0 = 1 with noise of variance 0.5: the zero baseline's error to the noise-free
+    /// value is exactly 1 at every position; to the noisy y it is about 1.5.
+    @Test func compareMeasuresTheErrorToTheNoiseFreeValueWhenAsked() throws {
+        let interpreter = Interpreter()
+        let script = "one = task chebyshev degree=0 fixed=1 noise=0.5\nm = model preset=tiny seed=1\n"
+            + "clean = compare [m] on=one target=noisefree points=6 samples=200 bootstrap=10 baselines=[zero]\n"
+            + "noisy = compare [m] on=one points=6 samples=200 bootstrap=10 baselines=[zero]"
+        let (outcome, _) = interpreter.run(script)
+        #expect(outcome == .ok, "\(outcome)")
+        let clean = try #require((interpreter.session["clean"] as? ResultObject)?.table[column: "zero mean"])
+        #expect(clean.allSatisfy { abs($0 - 1) < 1e-12 }, "\(clean)")
+        let noisy = try #require((interpreter.session["noisy"] as? ResultObject)?.table[column: "zero mean"])
+        let mean = noisy.reduce(0, +) / Double(noisy.count)
+        #expect(abs(mean - 1.5) < 0.15, "\(noisy)")
+        let linear = interpreter.run("lin = task linear dim=1 noise=0.1\nx = compare [m] on=lin target=noisefree points=4 samples=4").0
+        #expect(linear.error?.message.contains("target=noisefree needs tasks that know their noise-free values") == true, "\(linear)")
+    }
+
     @Test func alignSplitsTheErrorAtTheThresholdAndZeroBaselineGivesTSquared() throws {
         let interpreter = Interpreter()
         #expect(interpreter.run(Self.setup).0 == .ok)
@@ -200,6 +218,9 @@ import PolyICLCore
         #expect(events.allSatisfy { $0.bundle == nil || $0.bundle?.plainText.isEmpty == false })
         let html = try #require(result.representation()[MIMEBundle.html])
         #expect(html.contains("m after 10 clamped points"), "the function plot of one clamped polynomial")
+        // The zero baseline never answers above T: no violations; the chart of them is drawn.
+        for (i, value) in (result.table[column: "zero violation rate"] ?? []).enumerated() where above[i] > 0 { #expect(value == 0) }
+        #expect(html.contains("answers above T where the aligned answer is T"))
         #expect(interpreter.run("lin = task linear\nx = align m on=lin").0.error?.name == "WrongKind")
     }
 

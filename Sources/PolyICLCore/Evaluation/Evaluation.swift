@@ -36,9 +36,12 @@ public struct EvaluationSettings: Sendable, Equatable {
     /// Two predictors whose separate intervals overlap can still differ clearly, because
     /// both err on the same prompts; the paired interval shows it.
     public var pairedReferences: [String]
+    /// What predictions are compared with: the prompt's y, or its noise-free value (which
+    /// needs a ``NoiseFreeTargets`` source). Models and baselines still see the noisy context.
+    public var target: EvaluationTarget
 
     public init(points: Int = 31, samples: Int = 1280, seed: UInt64 = 0, chunkSize: Int = 640, resamples: Int = 1000, threads: Int? = nil,
-                pairedReferences: [String] = []) {
+                target: EvaluationTarget = .observed, pairedReferences: [String] = []) {
         self.points = points
         self.samples = samples
         self.seed = seed
@@ -46,6 +49,7 @@ public struct EvaluationSettings: Sendable, Equatable {
         self.resamples = resamples
         self.threads = threads
         self.pairedReferences = pairedReferences
+        self.target = target
     }
 }
 
@@ -134,12 +138,18 @@ public enum Evaluation {
         for predictor in predictors {
             if case .baseline(let baseline) = predictor.kind { try baseline.check(inputDimension: source.inputDimension) }
         }
+        let noiseFreeSource = source as? any NoiseFreeTargets
+        if settings.target == .noiseFree, noiseFreeSource == nil || filePrompts != nil {
+            throw EvaluationError.invalidSetting("errors against noise-free targets need a task that knows them (a Chebyshev task); \(taskDescription ?? String(describing: source)) does not: measure against the observed y instead")
+        }
 
         var root = RandomGenerator(seed: settings.seed)
         var promptGenerator = root.fork()
         var bootstrapGenerator = root.fork()
         var errors = [[Double]](repeating: [Double](repeating: 0, count: samples * points), count: predictors.count)
         var batch = PromptBatch(count: min(samples, settings.chunkSize), points: points, inputDimension: source.inputDimension)
+        // The y each prediction is compared with: batch.ys, or the noise-free targets.
+        var noiseFree: [Float] = []
         var done = 0
         while done < samples {
             if isCancelled?() == true { throw EvaluationError.cancelled }
@@ -147,9 +157,12 @@ public enum Evaluation {
             batch.reshape(count: count, points: points)
             if let filePrompts {
                 filePrompts.fill(&batch, startingAt: done)
+            } else if settings.target == .noiseFree, let noiseFreeSource {
+                noiseFreeSource.fill(&batch, noiseFreeTargets: &noiseFree, using: &promptGenerator)
             } else {
                 source.fill(&batch, using: &promptGenerator)
             }
+            let targets = settings.target == .noiseFree ? noiseFree : batch.ys
             for (p, predictor) in predictors.enumerated() {
                 let offset = done * points
                 switch predictor.kind {
@@ -159,13 +172,13 @@ public enum Evaluation {
                         throw EvaluationError.wrongPredictionCount(predictor: predictor.name, found: predictions.count, expected: count * points)
                     }
                     for k in 0..<(count * points) {
-                        let difference = Double(batch.ys[k]) - Double(predictions[k])
+                        let difference = Double(targets[k]) - Double(predictions[k])
                         errors[p][offset + k] = difference * difference
                     }
                 case .baseline(let baseline):
                     let predictions = try baseline.predictions(for: batch, threads: settings.threads)
                     for k in 0..<(count * points) {
-                        let difference = Double(batch.ys[k]) - predictions[k]
+                        let difference = Double(targets[k]) - predictions[k]
                         errors[p][offset + k] = difference * difference
                     }
                 }
@@ -195,7 +208,7 @@ public enum Evaluation {
             "seed": "\(settings.seed)",
             "bootstrap": "\(settings.resamples) resamples; lower/upper = 5th/95th percentile of resampled means",
             "position": "number of context points before the query (0 = no context)",
-            "error": "squared error (y - prediction)^2",
+            "error": settings.target == .noiseFree ? "squared error (noise-free y - prediction)^2; the context keeps its noise" : "squared error (y - prediction)^2",
         ]
         if !settings.pairedReferences.isEmpty {
             notes["paired"] = "A \u{2212} B: per-prompt difference of squared errors, bootstrapped over the same resamples (below 0: A is better)"

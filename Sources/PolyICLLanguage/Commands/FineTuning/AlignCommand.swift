@@ -10,7 +10,9 @@ enum AlignCommand {
         Every context point's y is clamped, min(p(x), T). The error at each position is \
         (ŷ - min(p(x), T))², the distance from the aligned answer; queries are split by whether \
         the true p(x) is above T. Medians over prompts, as the paper. Several models (Figure 14: \
-        model sizes) are drawn side by side; below the chart, one clamped polynomial with the \
+        model sizes) are drawn side by side. A second chart gives each model's violation rate: the \
+        fraction of queries whose aligned answer is T (p(x) > T) answered above T, what the hinge \
+        loss of alignment fine-tuning teaches. Below them, one clamped polynomial with the \
         first model's prediction after `context` points.
         """,
         examples: [
@@ -54,10 +56,16 @@ enum AlignCommand {
         }
         let chart = Chart(title: table.title, xLabel: "clamped in-context examples", yLabel: "median squared error to min(p(x), T)", yScale: .log, lines: lines)
         var figure = chart.svg()
+        let rates = names.enumerated().map { index, name in
+            LineSeries(name: name, xs: positions, ys: table[column: "\(name) violation rate"] ?? [], color: Color.cycle(index), dash: .solid,
+                       marker: positions.count <= 40 ? .circle : .none, markerSize: 4)
+        }
+        figure += Chart(title: "answers above T where the aligned answer is T", xLabel: "clamped in-context examples",
+                        yLabel: "fraction of queries with p(x) > T answered > T", yScale: .linear, yRange: 0...1, lines: rates).svg()
         if let first = models.first {
             figure += try examplePlot(model: first, task: task, threshold: threshold, context: min(a.integer("context") ?? 10, first.model.configuration.points - 1 - (first.model.model.adapters?.promptPairs ?? 0)), seed: settings.seed, invocation: invocation)
         }
-        let shown = ["position", "above count", "below count"] + names.flatMap { ["\($0) above median", "\($0) below median"] }
+        let shown = ["position", "above count", "below count"] + names.flatMap { ["\($0) above median", "\($0) below median", "\($0) violation rate"] }
         return ResultObject(table: table, figure: figure, shownColumns: shown)
     }
 

@@ -12,12 +12,15 @@ enum CompareCommand {
         first k coefficients fixed, one panel per k) give one panel per task in a grid; the \
         result's table then has one column set per panel, prefixed by the panel's label. A list of \
         model lists, one per panel ([[pre, ft0, sp0], [pre, ft1, sp1]] with on=[k0, k1] or \
-        fixed=[0, 1]), compares each panel's own models: the paper fine-tunes one pair per panel.
+        fixed=[0, 1]), compares each panel's own models: the paper fine-tunes one pair per panel. \
+        On a noisy task, target=noisefree measures the error to the noise-free p(x) (the paper's \
+        Figure 13: "the loss plotted is to the ground truth"); the context keeps its noise.
         """,
         examples: [
             "cmp = compare [base, ft, sp] on=deg5 points=31 samples=1280 baselines=[lstsq, ridge(0.2)]",
             "cmp = compare [ft, sp] on=deg5 fixed=[0, 1, 3, 5] samples=640",
             "cmp = compare [[base, ft], [base, sp]] on=[poly, deg5] samples=640",
+            "cmp = compare [ft, sp] on=noisy fixed=[0, 3] target=noisefree baselines=[ridge(0.5)]",
         ],
         positionals: [Parameter("models", .oneOf([.list(.objectName([.model])), .list(.list(.objectName([.model])))]), required: true,
                                 help: "The models to compare; or one list of models per panel.")],
@@ -27,6 +30,8 @@ enum CompareCommand {
             Parameter("points", .integer(.positive), default: .integer(31), help: "Points per prompt (with a soft prompt: at most the model's points minus its pairs)."),
             Parameter("baselines", .list(.function(EvalCommand.baselines)), default: .list([.call(name: "lstsq", arguments: []), .call(name: "ridge", arguments: [.number(0.2)])]),
                       help: "Baselines evaluated on the same prompts."),
+            Parameter("target", .word(["observed", "noisefree"]), default: .word("observed"),
+                      help: "Error to the prompt's y (observed), or to its noise-free value (noisefree, Chebyshev tasks: the ground truth of Figure 13)."),
         ] + ExperimentFormat.commonKeys,
         checks: [onePanelSource, oneModelListPerPanel],
         produces: .result,
@@ -100,7 +105,14 @@ enum CompareCommand {
         guard !panels.isEmpty, groups.count == panels.count, groups.allSatisfy({ !$0.isEmpty }) else {
             throw CommandFailure("MissingArgument", "compare needs at least one model and one task", hint: "compare [m1, m2] on=TASK", at: a.commandRange)
         }
-        let settings = ExperimentFormat.settings(a, points: points)
+        var settings = ExperimentFormat.settings(a, points: points)
+        if a.word("target") == "noisefree" {
+            settings.target = .noiseFree
+            for panel in panels where !(panel.task.task.source is any NoiseFreeTargets) {
+                throw CommandFailure("InvalidValue", "target=noisefree needs tasks that know their noise-free values (Chebyshev), and `\(panel.task.name)` does not",
+                                     hint: "use target=observed", at: a.range(of: "target"))
+            }
+        }
         var tables: [ResultTable] = []
         let displayID = invocation.newDisplayID()
         invocation.sink.display(MIMEBundle(plainText: "comparing on \(panels[0].label) (1 of \(panels.count))"), displayID: displayID)
@@ -125,7 +137,7 @@ enum CompareCommand {
         let modelNames = groups.flatMap { $0.map(\.name) }.reduce(into: [String]()) { names, name in if !names.contains(name) { names.append(name) } }
         invocation.sink.updateDisplay(displayID, MIMEBundle(plainText: "compared \(modelNames.joined(separator: ", ")) on \(panels.map(\.label).joined(separator: ", "))"))
         let notes = ["samples": "\(settings.samples)", "points": "\(points)", "seed": "\(settings.seed)", "models": modelNames.joined(separator: ", "),
-                     "error": "squared error at each position, mean over prompts; lower/upper: 5th/95th bootstrap percentiles"]
+                     "error": "squared error at each position\(settings.target == .noiseFree ? " to the noise-free y (the context keeps its noise)" : ""), mean over prompts; lower/upper: 5th/95th bootstrap percentiles"]
         if tables.count == 1, var table = tables.first {
             table.title = "compare on \(panels[0].label)"
             table.notes.merge(notes) { $1 }
