@@ -76,6 +76,10 @@ def test_expected_outputs_are_there(executed):
         assert name in figure
     table = outputs_of(code["table"])[-1].data
     assert "<table" in table["text/html"] and "pre mean" in table["text/plain"]
+    # ... with the paired comparison against ridge: a second panel and the difference columns.
+    assert "paired difference (below 0: model better)" in figure
+    assert "pre \u2212 ridge 0.2 mean" in table["text/plain"] and "pre \u2212 ridge 0.2 upper" in table["text/plain"]
+    assert "small \u2212 ridge 0.2 mean" in outputs_of(code["small-eval"])[-1].data["text/plain"]
     # Predictions on sampled polynomials.
     assert "pre prediction" in svg(code["predictions"])[-1].data["image/svg+xml"]
 
