@@ -5,30 +5,27 @@ import PolyICLCore
 /// gives, with an error that says what the name holds when it is not what the core needs.
 extension CommandInvocation {
     func taskObject(_ key: String) throws -> (name: String, task: TaskObject) {
-        let name = arguments.objectName(key) ?? ""
-        guard let task = try object(named: name) as? TaskObject else {
-            throw CommandFailure("WrongKind", "`\(name)` is not a task the training core can draw from", hint: "make one with `\(name) = task chebyshev degree=0..11`",
-                                 at: arguments.range(of: key))
-        }
-        return (name, task)
+        try object(key, as: TaskObject.self, isNot: "a task the training core can draw from") { "make one with `\($0) = task chebyshev degree=0..11`" }
     }
 
     func modelObject(_ key: String) throws -> (name: String, model: TransformerModelObject) {
-        let name = arguments.objectName(key) ?? ""
-        guard let model = try object(named: name) as? TransformerModelObject else {
-            throw CommandFailure("WrongKind", "`\(name)` is not a model the training core can run", hint: "make one with `\(name) = model preset=small` or `\(name) = load \"FILE.safetensors\"`",
-                                 at: arguments.range(of: key))
+        try object(key, as: TransformerModelObject.self, isNot: "a model the training core can run") {
+            "make one with `\($0) = model preset=small` or `\($0) = load \"FILE.safetensors\"`"
         }
-        return (name, model)
     }
 
     func resultObject(_ key: String) throws -> (name: String, result: ResultObject) {
+        try object(key, as: ResultObject.self, isNot: "an evaluation result") { "make one with `\($0) = eval MODEL on=TASK`" }
+    }
+
+    /// The object named by `key`, when it is of `kind`; otherwise a WrongKind failure saying
+    /// "`name` is not \(isNot)", with `hint(name)`, at the key.
+    private func object<Object>(_ key: String, as kind: Object.Type, isNot: String, hint: (String) -> String) throws -> (String, Object) {
         let name = arguments.objectName(key) ?? ""
-        guard let result = try object(named: name) as? ResultObject else {
-            throw CommandFailure("WrongKind", "`\(name)` is not an evaluation result", hint: "make one with `\(name) = eval MODEL on=TASK`",
-                                 at: arguments.range(of: key))
+        guard let found = try object(named: name) as? Object else {
+            throw CommandFailure("WrongKind", "`\(name)` is not \(isNot)", hint: hint(name), at: arguments.range(of: key))
         }
-        return (name, result)
+        return (name, found)
     }
 
     /// The task's x width must be the model's: checked before any work.

@@ -20,7 +20,7 @@ enum CompareCommand {
             "cmp = compare [base, ft, sp] on=deg5 points=31 samples=1280 baselines=[lstsq, ridge(0.2)]",
             "cmp = compare [ft, sp] on=deg5 fixed=[0, 1, 3, 5] samples=640",
             "cmp = compare [[base, ft], [base, sp]] on=[poly, deg5] samples=640",
-            "cmp = compare [ft, sp] on=noisy fixed=[0, 3] target=noisefree baselines=[ridge(0.5)]",
+            "cmp = compare [ft, sp] on=deg5 fixed=[0, 3] target=noisefree baselines=[ridge(0.5)]",
         ],
         positionals: [Parameter("models", .oneOf([.list(.objectName([.model])), .list(.list(.objectName([.model])))]), required: true,
                                 help: "The models to compare; or one list of models per panel.")],
