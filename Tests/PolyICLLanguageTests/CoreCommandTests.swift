@@ -202,6 +202,12 @@ extension RecordingSink.Event {
         // A missing directory is reported before anything is written.
         let error = interpreter.run("save m \"no/such/dir/m.safetensors\"").0.error
         #expect(error?.name == "FileNotFound")
+        // In one cell, a file an earlier `save` writes may be loaded; one nobody writes may not.
+        #expect(interpreter.run("save m \"same-cell.safetensors\"\nm3 = load \"same-cell.safetensors\"").0 == .ok)
+        let reloaded = parameters(interpreter, "m3") == parameters(interpreter, "m")
+        #expect(reloaded)
+        #expect(interpreter.run("save m \"written.safetensors\"\nm4 = load \"other.safetensors\"").0.error?.name == "FileNotFound")
+        #expect(interpreter.session["m4"] == nil)
     }
 
     @Test func exportsReadBackWithPython() throws {

@@ -62,6 +62,20 @@ public struct CheckEnvironment {
         configurations[name] = nil
     }
 
+    /// Files that statements earlier in the cell will write (resolved paths): a later
+    /// statement may read one, although it does not exist while the cell is checked.
+    private var filesWrittenEarlier: Set<String> = []
+
+    /// Records that an earlier statement of the cell writes `path`.
+    public mutating func noteWritten(path: String) {
+        filesWrittenEarlier.insert(resolve(path: path))
+    }
+
+    /// Whether an earlier statement of the cell writes `path`.
+    public func willBeWritten(path: String) -> Bool {
+        filesWrittenEarlier.contains(resolve(path: path))
+    }
+
     /// A path as written, resolved against the working directory when relative.
     public func resolve(path: String) -> String {
         path.hasPrefix("/") ? path : (workingDirectory.hasSuffix("/") ? workingDirectory : workingDirectory + "/") + path

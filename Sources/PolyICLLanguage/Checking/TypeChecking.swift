@@ -41,7 +41,7 @@ struct TypeChecker {
                         at: e.range, hint: "the file's format follows from its extension; write for example \"\(s.withoutExtension).\(extensions[0])\""))
                 }
             }
-            if mustExist {
+            if mustExist && !environment.willBeWritten(path: s) {
                 let resolved = environment.resolve(path: s)
                 var status = stat()
                 if stat(resolved, &status) != 0 {

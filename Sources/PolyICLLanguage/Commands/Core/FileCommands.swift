@@ -17,6 +17,9 @@ enum SaveCommand {
         keys: [
             Parameter("merged", .boolean, default: .boolean(false), help: "For a LoRA model: a full checkpoint with the adapters merged, instead of the adapters alone."),
         ],
+        updatesEnvironment: { arguments, _, environment in
+            if let path = arguments.string("path") { environment.noteWritten(path: path) }
+        },
         run: run)
 }
 
