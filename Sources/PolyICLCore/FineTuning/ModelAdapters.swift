@@ -25,7 +25,6 @@ public final class ModelAdapters {
     let loraOffsets: [[LoRATarget: Int]]
     let promptOffset: Int
     /// Per-row low-rank activations x A^T and their gradients, grown on demand.
-    private var scratch = FloatBuffer(count: 0)
 
     /// Builds adapters for `model` (whose read_in initialises the soft prompt); no LoRA and
     /// 0 pairs give empty adapters (the base model, frozen). Draws, in
@@ -132,22 +131,20 @@ public final class ModelAdapters {
         return block >= 0 && !loraOffsets.prefix(min(block + 1, loraOffsets.count)).allSatisfy(\.isEmpty)
     }
 
-    private func ensureScratch(rows: Int) {
-        let needed = 2 * rows * (lora?.rank ?? 0)
-        if scratch.count < needed { scratch = FloatBuffer(count: needed) }
-    }
+    /// Floats of scratch `loraForward` and `loraBackward` need for `rows` rows. The scratch
+    /// belongs to the caller's workspace, so passes over different workspaces can run at once.
+    func loraScratchCount(rows: Int) -> Int { 2 * rows * (lora?.rank ?? 0) }
 
     // MARK: LoRA forward and backward
 
     /// output[rows, out] += scale * (input A^T) B^T, when `target` of `layer` has an adapter.
     func loraForward(
         layer: Int, target: LoRATarget, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
-        rows: Int, executor: ParallelExecutor
+        rows: Int, scratch: UnsafeMutablePointer<Float>, executor: ParallelExecutor
     ) {
         guard let lora, let a = loraOffsets[layer][target] else { return }
         let r = lora.rank, (n, m) = target.shape(width: configuration.embedding)
-        ensureScratch(rows: rows)
-        let A = parameters.pointer + a, B = A + r * n, u = scratch.pointer
+        let A = parameters.pointer + a, B = A + r * n, u = scratch
         // u[rows, r] = input[rows, in] A^T
         ParallelGemm.multiply(
             transposeA: false, transposeB: true, m: rows, n: r, k: n,
@@ -162,14 +159,14 @@ public final class ModelAdapters {
     /// layer's backward has just written), given the layer's input and output gradient.
     func loraBackward(
         layer: Int, target: LoRATarget, inputGradient: UnsafeMutablePointer<Float>,
-        outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int, executor: ParallelExecutor
+        outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int,
+        scratch: UnsafeMutablePointer<Float>, executor: ParallelExecutor
     ) {
         guard let lora, let a = loraOffsets[layer][target] else { return }
         let r = lora.rank, (n, m) = target.shape(width: configuration.embedding)
-        ensureScratch(rows: rows)
         let A = parameters.pointer + a, B = A + r * n
         let dA = gradients.pointer + a, dB = dA + r * n
-        let u = scratch.pointer, du = scratch.pointer + rows * r
+        let u = scratch, du = scratch + rows * r
         // Recompute u = x A^T (rows x r: cheaper than keeping one per layer and target).
         ParallelGemm.multiply(
             transposeA: false, transposeB: true, m: rows, n: r, k: n,

@@ -62,6 +62,7 @@ final class ActivationWorkspace {
     let lnf, lnfMean, lnfInverseStd: FloatBuffer
     let predictions: FloatBuffer
     let gradients: Gradients?
+    private var loraBuffer = FloatBuffer(count: 0)
 
     init(configuration: ModelConfiguration, batch: Int, positions: Int, training: Bool, threads: Int) {
         let C = configuration.embedding
@@ -87,6 +88,13 @@ final class ActivationWorkspace {
     func sequenceCapacity(positions: Int) -> Int {
         guard positions <= positionCapacity else { return 0 }
         return min(rowCapacity / positions, attentionCapacity / (heads * positions * positions))
+    }
+
+    /// At least `count` floats for LoRA's intermediate products, grown on first need and kept
+    /// (a workspace is used by one pass at a time, so its scratch is never shared).
+    func loraScratch(count: Int) -> UnsafeMutablePointer<Float> {
+        if loraBuffer.count < count { loraBuffer = FloatBuffer(count: count) }
+        return loraBuffer.pointer
     }
 
     func block(_ layer: Int) -> Block { blocks[storesAllLayers ? layer : 0] }

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Dispatch
 
 /// Garg et al.'s in-context regressor: interleaved (x, y) tokens through a shared `read_in`,
 /// learned positions, pre-LayerNorm GPT-2 blocks, `ln_f`, and `read_out` at the x positions.
@@ -25,7 +26,7 @@ public final class TransformerModel {
     public internal(set) var adapters: ModelAdapters?
     /// Positions the soft prompt occupies before the real tokens (0 without one).
     var promptPositions: Int { adapters?.promptPositions ?? 0 }
-    private var inferenceWorkspace: ActivationWorkspace?
+    private var inferenceWorkspaceList: [ActivationWorkspace] = []
 
     /// Builds the model with GPT-2 initialisation for the backbone and PyTorch's `nn.Linear`
     /// defaults for `read_in`/`read_out` (as Garg et al.'s code), drawing from `generator` tensor by tensor
@@ -116,15 +117,39 @@ public final class TransformerModel {
     }
 
     /// As `predict(_:)`, into a caller's buffer of at least count * points floats.
+    ///
+    /// Each worker runs whole chunks of sequences through every layer on its own workspace
+    /// with single-threaded kernels: workers never wait for each other between layers, and
+    /// each core keeps its chunk's activations in its own cache. Every prediction depends
+    /// only on its own sequence, so the split changes no bit of the result.
     public func predict(_ batch: PromptBatch, into output: UnsafeMutableBufferPointer<Float>) throws {
         try check(batch)
         guard output.count >= batch.count * batch.points, let destination = output.baseAddress else {
             throw ModelInputError("prediction buffer holds \(output.count) floats; \(batch.count) prompts of \(batch.points) points need \(batch.count * batch.points)")
         }
         executor.configureBLAS()
-        forEachInferenceChunk(batch) { workspace, first, count in
-            forward(batch, first: first, count: count, workspace: workspace)
-            (destination + first * batch.points).update(from: workspace.predictions.pointer, count: count * batch.points)
+        let T = promptPositions + 2 * batch.points
+        let lanes = min(executor.threads, batch.count)
+        let workspaces = inferenceWorkspaces(lanes)
+        let capacity = max(1, workspaces[0].sequenceCapacity(positions: T))
+        // Chunks in a multiple of the lanes, so every worker gets the same number.
+        let needed = (batch.count + capacity - 1) / capacity
+        let evenly = (needed + lanes - 1) / lanes * lanes
+        let chunk = (batch.count + evenly - 1) / evenly
+        let chunks = (batch.count + chunk - 1) / chunk
+        let laneExecutor = lanes > 1 ? ParallelExecutor(threads: 1, ownGemm: executor.usesOwnGemm) : executor
+        let run = UncheckedSendable { (lane: Int) in
+            for index in stride(from: lane, to: chunks, by: lanes) {
+                let first = index * chunk, count = min(chunk, batch.count - first)
+                self.forward(batch, first: first, count: count, workspace: workspaces[lane], executor: laneExecutor)
+                (destination + first * batch.points).update(
+                    from: workspaces[lane].predictions.pointer, count: count * batch.points)
+            }
+        }
+        if lanes == 1 {
+            run.value(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in run.value(lane) }
         }
     }
 
@@ -137,31 +162,28 @@ public final class TransformerModel {
         var states = [[Float]](repeating: [], count: configuration.layers + 1)
         for i in states.indices { states[i].reserveCapacity(batch.count * T * C) }
         executor.configureBLAS()
-        forEachInferenceChunk(batch) { workspace, first, count in
-            forward(batch, first: first, count: count, workspace: workspace) { layer, residual in
+        let workspace = inferenceWorkspaces(1)[0]
+        let chunk = max(1, workspace.sequenceCapacity(positions: T))
+        for first in stride(from: 0, to: batch.count, by: chunk) {
+            let count = min(chunk, batch.count - first)
+            forward(batch, first: first, count: count, workspace: workspace, executor: executor) { layer, residual in
                 states[layer].append(contentsOf: UnsafeBufferPointer(start: residual, count: count * T * C))
             }
         }
         return states
     }
 
-    private func forEachInferenceChunk(_ batch: PromptBatch, _ body: (ActivationWorkspace, Int, Int) -> Void) {
+    /// At least `lanes` inference workspaces, made on first need and kept. About 2k rows
+    /// each: a layer's activations (~16 MB at width 128) then mostly stay in cache from one
+    /// kernel to the next; 16k-row passes measured ~15% slower (eval CPU time).
+    private func inferenceWorkspaces(_ lanes: Int) -> [ActivationWorkspace] {
         let positions = configuration.positions
-        if inferenceWorkspace == nil {
-            // About 2k rows per pass: a layer's activations (~16 MB at width 128) then mostly stay
-            // in cache from one kernel to the next; 16k-row passes measured ~15% slower (eval CPU time).
-            inferenceWorkspace = ActivationWorkspace(
+        while inferenceWorkspaceList.count < lanes {
+            inferenceWorkspaceList.append(ActivationWorkspace(
                 configuration: configuration, batch: max(1, 2_048 / positions), positions: positions,
-                training: false, threads: executor.threads)
+                training: false, threads: 1))
         }
-        guard let workspace = inferenceWorkspace else { return }
-        let chunk = max(1, workspace.sequenceCapacity(positions: promptPositions + 2 * batch.points))
-        var first = 0
-        while first < batch.count {
-            let count = min(chunk, batch.count - first)
-            body(workspace, first, count)
-            first += count
-        }
+        return inferenceWorkspaceList
     }
 
     // MARK: Training
@@ -188,7 +210,7 @@ public final class TransformerModel {
         }
         guard let workspace = trainingWorkspace, let g = workspace.gradients else { return .nan }
         executor.configureBLAS()
-        forward(batch, first: 0, count: batch.count, workspace: workspace)
+        forward(batch, first: 0, count: batch.count, workspace: workspace, executor: executor)
         let outputs = batch.count * batch.points
         let value = batch.ys.withUnsafeBufferPointer { targets in
             loss.evaluate(
@@ -207,15 +229,15 @@ public final class TransformerModel {
     /// One pass over sequences first..<first+count of `batch`; `observeResidual(l, pointer)`
     /// sees the residual stream entering block l (l = layers: after the last block).
     private func forward(
-        _ batch: PromptBatch, first: Int, count: Int, workspace ws: ActivationWorkspace,
+        _ batch: PromptBatch, first: Int, count: Int, workspace ws: ActivationWorkspace, executor: ParallelExecutor,
         observeResidual: ((Int, UnsafePointer<Float>) -> Void)? = nil
     ) {
         let T = promptPositions + 2 * batch.points, C = configuration.embedding, rows = count * T
         let p = parameters.pointer
-        embed(batch, first: first, count: count, workspace: ws)
+        embed(batch, first: first, count: count, workspace: ws, executor: executor)
         observeResidual?(0, ws.residual(0).pointer)
         for layer in 0..<configuration.layers {
-            blockForward(layer, count: count, positions: T, workspace: ws)
+            blockForward(layer, count: count, positions: T, workspace: ws, executor: executor)
             observeResidual?(layer + 1, ws.residual(layer + 1).pointer)
         }
         // ln_f and read_out only at the x rows (every other row).
@@ -229,7 +251,7 @@ public final class TransformerModel {
             sequences: count, points: batch.points, prefix: promptPositions, width: C)
     }
 
-    private func embed(_ batch: PromptBatch, first: Int, count: Int, workspace ws: ActivationWorkspace) {
+    private func embed(_ batch: PromptBatch, first: Int, count: Int, workspace ws: ActivationWorkspace, executor: ParallelExecutor) {
         let p = parameters.pointer
         TokenEmbedding.interleave(tokens: ws.tokens.pointer, batch: batch, first: first, count: count)
         if let adapters, adapters.promptPairs > 0 {
@@ -249,14 +271,16 @@ public final class TransformerModel {
             inputWidth: configuration.inputDimension, executor: executor)
     }
 
-    private func blockForward(_ layer: Int, count: Int, positions T: Int, workspace ws: ActivationWorkspace) {
+    private func blockForward(
+        _ layer: Int, count: Int, positions T: Int, workspace ws: ActivationWorkspace, executor: ParallelExecutor
+    ) {
         let C = configuration.embedding, rows = count * T
         let p = parameters.pointer, o = offsets.blocks[layer], a = ws.block(layer)
         let input = ws.residual(layer).pointer, output = ws.residual(layer + 1).pointer
         LayerNorm.forward(
             output: a.ln1.pointer, mean: a.ln1Mean.pointer, inverseStd: a.ln1InverseStd.pointer,
             input: input, gain: p + o.ln1Gain, bias: p + o.ln1Bias, rows: rows, width: C, executor: executor)
-        attentionInputProjection(layer, output: a.qkv.pointer, input: a.ln1.pointer, rows: rows)
+        attentionInputProjection(layer, output: a.qkv.pointer, input: a.ln1.pointer, rows: rows, workspace: ws, executor: executor)
         CausalSelfAttention.forward(
             output: a.attention.pointer, probabilities: a.probabilities.pointer, qkv: a.qkv.pointer,
             batch: count, positions: T, width: C, heads: configuration.heads, executor: executor)
@@ -264,7 +288,7 @@ public final class TransformerModel {
             output: a.residualMid.pointer, input: a.attention.pointer,
             weight: p + o.attentionProjectionWeight, bias: p + o.attentionProjectionBias, residual: input,
             rows: rows, inputWidth: C, outputWidth: C, executor: executor)
-        adapters?.loraForward(layer: layer, target: .attentionOutput, output: a.residualMid.pointer, input: a.attention.pointer, rows: rows, executor: executor)
+        addLoRA(layer, .attentionOutput, output: a.residualMid.pointer, input: a.attention.pointer, rows: rows, workspace: ws, executor: executor)
         LayerNorm.forward(
             output: a.ln2.pointer, mean: a.ln2Mean.pointer, inverseStd: a.ln2InverseStd.pointer,
             input: a.residualMid.pointer, gain: p + o.ln2Gain, bias: p + o.ln2Bias, rows: rows, width: C, executor: executor)
@@ -273,7 +297,7 @@ public final class TransformerModel {
             Conv1D.forward(
                 output: a.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, bias: p + o.mlpBias,
                 rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
-            adapters?.loraForward(layer: layer, target: .mlpInput, output: a.fc.pointer, input: a.ln2.pointer, rows: rows, executor: executor)
+            addLoRA(layer, .mlpInput, output: a.fc.pointer, input: a.ln2.pointer, rows: rows, workspace: ws, executor: executor)
             GELU.forward(output: a.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
         } else {
             Conv1D.forward(
@@ -284,16 +308,42 @@ public final class TransformerModel {
             output: output, input: a.fcGelu.pointer,
             weight: p + o.mlpProjectionWeight, bias: p + o.mlpProjectionBias, residual: a.residualMid.pointer,
             rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
-        adapters?.loraForward(layer: layer, target: .mlpOutput, output: output, input: a.fcGelu.pointer, rows: rows, executor: executor)
+        addLoRA(layer, .mlpOutput, output: output, input: a.fcGelu.pointer, rows: rows, workspace: ws, executor: executor)
     }
 
     /// c_attn: the base projection plus the LoRA adapters' low-rank update, if any.
-    private func attentionInputProjection(_ layer: Int, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows: Int) {
+    private func attentionInputProjection(
+        _ layer: Int, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, rows: Int,
+        workspace ws: ActivationWorkspace, executor: ParallelExecutor
+    ) {
         let C = configuration.embedding, p = parameters.pointer, o = offsets.blocks[layer]
         Conv1D.forward(
             output: output, input: input, weight: p + o.attentionWeight, bias: p + o.attentionBias,
             rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor)
-        adapters?.loraForward(layer: layer, target: .attentionInput, output: output, input: input, rows: rows, executor: executor)
+        addLoRA(layer, .attentionInput, output: output, input: input, rows: rows, workspace: ws, executor: executor)
+    }
+
+    /// LoRA's low-rank term for `target` of `layer`, when the adapters have one there.
+    private func addLoRA(
+        _ layer: Int, _ target: LoRATarget, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+        rows: Int, workspace ws: ActivationWorkspace, executor: ParallelExecutor
+    ) {
+        guard let adapters, adapters.lora != nil else { return }
+        adapters.loraForward(
+            layer: layer, target: target, output: output, input: input, rows: rows,
+            scratch: ws.loraScratch(count: adapters.loraScratchCount(rows: rows)), executor: executor)
+    }
+
+    /// LoRA's share of the backward pass for `target` of `layer`, when adapted there.
+    private func backwardLoRA(
+        _ layer: Int, _ target: LoRATarget, inputGradient: UnsafeMutablePointer<Float>,
+        outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int, workspace ws: ActivationWorkspace
+    ) {
+        guard let adapters, adapters.lora != nil else { return }
+        adapters.loraBackward(
+            layer: layer, target: target, inputGradient: inputGradient, outputGradient: outputGradient,
+            input: input, rows: rows, scratch: ws.loraScratch(count: adapters.loraScratchCount(rows: rows)),
+            executor: executor)
     }
 
     // MARK: Backward
@@ -334,18 +384,18 @@ public final class TransformerModel {
                 weightGradient: grad(o.mlpProjectionWeight, on), biasGradient: grad(o.mlpProjectionBias, on),
                 outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight, ones: ones,
                 rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
-            adapters?.loraBackward(
-                layer: layer, target: .mlpOutput, inputGradient: g.fcGelu.pointer, outputGradient: dResidual,
-                input: a.fcGelu.pointer, rows: rows, executor: executor)
+            backwardLoRA(
+                layer, .mlpOutput, inputGradient: g.fcGelu.pointer, outputGradient: dResidual,
+                input: a.fcGelu.pointer, rows: rows, workspace: ws)
             GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
             Conv1D.backward(
                 inputGradient: g.normalized.pointer,
                 weightGradient: grad(o.mlpWeight, on), biasGradient: grad(o.mlpBias, on),
                 outputGradient: g.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones,
                 rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
-            adapters?.loraBackward(
-                layer: layer, target: .mlpInput, inputGradient: g.normalized.pointer, outputGradient: g.fc.pointer,
-                input: a.ln2.pointer, rows: rows, executor: executor)
+            backwardLoRA(
+                layer, .mlpInput, inputGradient: g.normalized.pointer, outputGradient: g.fc.pointer,
+                input: a.ln2.pointer, rows: rows, workspace: ws)
             LayerNorm.backward(
                 inputGradient: dResidual, gainGradient: grad(o.ln2Gain, on), biasGradient: grad(o.ln2Bias, on),
                 outputGradient: g.normalized.pointer, input: a.residualMid.pointer, gain: p + o.ln2Gain,
@@ -357,9 +407,9 @@ public final class TransformerModel {
                 weightGradient: grad(o.attentionProjectionWeight, on), biasGradient: grad(o.attentionProjectionBias, on),
                 outputGradient: dResidual, input: a.attention.pointer, weight: p + o.attentionProjectionWeight, ones: ones,
                 rows: rows, inputWidth: C, outputWidth: C, executor: executor)
-            adapters?.loraBackward(
-                layer: layer, target: .attentionOutput, inputGradient: g.attention.pointer, outputGradient: dResidual,
-                input: a.attention.pointer, rows: rows, executor: executor)
+            backwardLoRA(
+                layer, .attentionOutput, inputGradient: g.attention.pointer, outputGradient: dResidual,
+                input: a.attention.pointer, rows: rows, workspace: ws)
             CausalSelfAttention.backward(
                 qkvGradient: g.qkv.pointer, outputGradient: g.attention.pointer, qkv: a.qkv.pointer,
                 probabilities: a.probabilities.pointer, scratch: g.attentionScratch.pointer,
@@ -369,9 +419,9 @@ public final class TransformerModel {
                 weightGradient: grad(o.attentionWeight, on), biasGradient: grad(o.attentionBias, on),
                 outputGradient: g.qkv.pointer, input: a.ln1.pointer, weight: p + o.attentionWeight, ones: ones,
                 rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor)
-            adapters?.loraBackward(
-                layer: layer, target: .attentionInput, inputGradient: g.normalized.pointer, outputGradient: g.qkv.pointer,
-                input: a.ln1.pointer, rows: rows, executor: executor)
+            backwardLoRA(
+                layer, .attentionInput, inputGradient: g.normalized.pointer, outputGradient: g.qkv.pointer,
+                input: a.ln1.pointer, rows: rows, workspace: ws)
             LayerNorm.backward(
                 inputGradient: dResidual, gainGradient: grad(o.ln1Gain, on), biasGradient: grad(o.ln1Bias, on),
                 outputGradient: g.normalized.pointer, input: ws.residual(layer).pointer, gain: p + o.ln1Gain,
