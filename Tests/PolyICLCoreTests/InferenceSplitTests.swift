@@ -2,8 +2,9 @@ import Testing
 @testable import PolyICLCore
 
 /// `predict` splits a large batch into chunks run by several workers at once, each on its
-/// own workspace. Whatever the split, every prediction must be the one the model gives
-/// that prompt alone on one thread, bit for bit, with and without adapters attached.
+/// own workspace, and runs the last block's MLP at the x rows only. Whatever the split,
+/// every prediction must be the one the model gives that prompt alone on one thread, and
+/// the one the full training pass computes, bit for bit, with and without adapters.
 @Suite struct InferenceSplitTests {
     static let small = FineTuningTests.small
 
@@ -64,5 +65,38 @@ import Testing
         let models = try twins(seed: 13)
         try attachSameAdapters(models, lora: nil, pairs: 3)
         try expectSplitMatchesOneByOne(models, points: 5, "soft prompt")
+    }
+
+    /// A loss that keeps the predictions the training pass hands it.
+    final class RecordingLoss: Loss, @unchecked Sendable {
+        var predictions: [Float] = []
+        func evaluate(
+            predictions: UnsafeBufferPointer<Float>, targets: UnsafeBufferPointer<Float>,
+            count: Int, points: Int, gradient: UnsafeMutableBufferPointer<Float>
+        ) -> Float {
+            self.predictions = Array(predictions.prefix(count * points))
+            return MeanSquaredError().evaluate(predictions: predictions, targets: targets, count: count, points: points, gradient: gradient)
+        }
+    }
+
+    /// `trainingStep` runs every row of every block; `predict` skips the last block's y rows.
+    func expectPredictMatchesTrainingPass(_ model: TransformerModel, points: Int, _ label: String) throws {
+        var generator = RandomGenerator(seed: 78)
+        let batch = ModelReferenceTests.randomBatch(count: 9, points: points, inputDimension: 1, &generator)
+        let recorder = RecordingLoss()
+        try model.trainingStep(batch, loss: recorder)
+        let predicted = try model.predict(batch)
+        #expect(recorder.predictions.count == predicted.count, "\(label): one prediction per x")
+        #expect(zip(recorder.predictions, predicted).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(label): same bits")
+    }
+
+    @Test func predictMatchesTheTrainingPass() throws {
+        try expectPredictMatchesTrainingPass(try twins(seed: 21).split, points: 8, "plain")
+        let lora = try twins(seed: 22)
+        try attachSameAdapters(lora, lora: LoRASettings(rank: 2, alpha: 4, targets: Set(LoRATarget.allCases)), pairs: 0)
+        try expectPredictMatchesTrainingPass(lora.split, points: 8, "LoRA on every matrix")
+        let prompt = try twins(seed: 23)
+        try attachSameAdapters(prompt, lora: nil, pairs: 2)
+        try expectPredictMatchesTrainingPass(prompt.split, points: 6, "soft prompt")
     }
 }

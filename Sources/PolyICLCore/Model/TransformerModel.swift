@@ -234,10 +234,16 @@ public final class TransformerModel {
     ) {
         let T = promptPositions + 2 * batch.points, C = configuration.embedding, rows = count * T
         let p = parameters.pointer
+        // Training keeps every row's activations for the backward pass; an observer wants them all.
+        let predictionsOnly = !ws.storesAllLayers && observeResidual == nil
         embed(batch, first: first, count: count, workspace: ws, executor: executor)
         observeResidual?(0, ws.residual(0).pointer)
         for layer in 0..<configuration.layers {
-            blockForward(layer, count: count, positions: T, workspace: ws, executor: executor)
+            if layer == configuration.layers - 1, predictionsOnly {
+                lastBlockForwardAtXRows(count: count, points: batch.points, positions: T, workspace: ws, executor: executor)
+            } else {
+                blockForward(layer, count: count, positions: T, workspace: ws, executor: executor)
+            }
             observeResidual?(layer + 1, ws.residual(layer + 1).pointer)
         }
         // ln_f and read_out only at the x rows (every other row).
@@ -274,21 +280,66 @@ public final class TransformerModel {
     private func blockForward(
         _ layer: Int, count: Int, positions T: Int, workspace ws: ActivationWorkspace, executor: ParallelExecutor
     ) {
+        let a = ws.block(layer), input = ws.residual(layer).pointer
+        attentionForward(layer, count: count, positions: T, workspace: ws, executor: executor)
+        projectionAndMLPForward(
+            layer, attention: a.attention.pointer, residual: input, output: ws.residual(layer + 1).pointer,
+            rows: count * T, workspace: ws, executor: executor)
+    }
+
+    /// The last block when only predictions are wanted: ln_f and read_out look at the x rows
+    /// alone, so after attention (whose keys and values need every row) the rest of the block
+    /// runs on those rows only, gathered densely (a sixteenth of the standard model's forward).
+    /// Every row is computed exactly as in `blockForward`, so predictions keep every bit.
+    private func lastBlockForwardAtXRows(
+        count: Int, points: Int, positions T: Int, workspace ws: ActivationWorkspace, executor: ParallelExecutor
+    ) {
+        let layer = configuration.layers - 1, C = configuration.embedding, xRows = count * points
+        let a = ws.block(layer), input = ws.residual(layer).pointer, output = ws.residual(layer + 1).pointer
+        attentionForward(layer, count: count, positions: T, workspace: ws, executor: executor)
+        // ln_1's output and qkv are spent now: their buffers hold the gathered rows.
+        let attention = a.ln1.pointer, residual = a.qkv.pointer, compact = a.qkv.pointer + xRows * C
+        func xRow(_ index: Int) -> Int { (index / points) * T + promptPositions + 2 * (index % points) }
+        for index in 0..<xRows {
+            (attention + index * C).update(from: a.attention.pointer + xRow(index) * C, count: C)
+            (residual + index * C).update(from: input + xRow(index) * C, count: C)
+        }
+        projectionAndMLPForward(
+            layer, attention: attention, residual: residual, output: compact, rows: xRows, workspace: ws, executor: executor)
+        for index in 0..<xRows {
+            (output + xRow(index) * C).update(from: compact + index * C, count: C)
+        }
+    }
+
+    /// ln_1, c_attn (with LoRA) and causal attention of `layer`, into the block's `attention`.
+    private func attentionForward(
+        _ layer: Int, count: Int, positions T: Int, workspace ws: ActivationWorkspace, executor: ParallelExecutor
+    ) {
         let C = configuration.embedding, rows = count * T
         let p = parameters.pointer, o = offsets.blocks[layer], a = ws.block(layer)
-        let input = ws.residual(layer).pointer, output = ws.residual(layer + 1).pointer
         LayerNorm.forward(
             output: a.ln1.pointer, mean: a.ln1Mean.pointer, inverseStd: a.ln1InverseStd.pointer,
-            input: input, gain: p + o.ln1Gain, bias: p + o.ln1Bias, rows: rows, width: C, executor: executor)
+            input: ws.residual(layer).pointer, gain: p + o.ln1Gain, bias: p + o.ln1Bias, rows: rows, width: C, executor: executor)
         attentionInputProjection(layer, output: a.qkv.pointer, input: a.ln1.pointer, rows: rows, workspace: ws, executor: executor)
         CausalSelfAttention.forward(
             output: a.attention.pointer, probabilities: a.probabilities.pointer, qkv: a.qkv.pointer,
             batch: count, positions: T, width: C, heads: configuration.heads, executor: executor)
+    }
+
+    /// The rest of `layer` on `rows` rows: output = mid + MLP(ln_2(mid)), where
+    /// mid = residual + c_proj(attention); the block's ln_2, fc and residualMid buffers hold
+    /// the intermediates.
+    private func projectionAndMLPForward(
+        _ layer: Int, attention: UnsafePointer<Float>, residual: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        rows: Int, workspace ws: ActivationWorkspace, executor: ParallelExecutor
+    ) {
+        let C = configuration.embedding
+        let p = parameters.pointer, o = offsets.blocks[layer], a = ws.block(layer)
         Conv1D.forward(
-            output: a.residualMid.pointer, input: a.attention.pointer,
-            weight: p + o.attentionProjectionWeight, bias: p + o.attentionProjectionBias, residual: input,
+            output: a.residualMid.pointer, input: attention,
+            weight: p + o.attentionProjectionWeight, bias: p + o.attentionProjectionBias, residual: residual,
             rows: rows, inputWidth: C, outputWidth: C, executor: executor)
-        addLoRA(layer, .attentionOutput, output: a.residualMid.pointer, input: a.attention.pointer, rows: rows, workspace: ws, executor: executor)
+        addLoRA(layer, .attentionOutput, output: a.residualMid.pointer, input: attention, rows: rows, workspace: ws, executor: executor)
         LayerNorm.forward(
             output: a.ln2.pointer, mean: a.ln2Mean.pointer, inverseStd: a.ln2InverseStd.pointer,
             input: a.residualMid.pointer, gain: p + o.ln2Gain, bias: p + o.ln2Bias, rows: rows, width: C, executor: executor)
