@@ -9,15 +9,17 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             train: forward + loss + backward + Adam on one batch, repeated (--batch, default 64;
             --points, default the preset's maximum). eval: predictions for --batch prompts
-            (default 1,280) of --points points (default 31), repeated.
+            (default 1,280) of --points points (default 31), repeated. peak: the machine's
+            arithmetic ceiling at this moment, every worker running register-only AVX-512 FMAs
+            at once (train and eval figures are best read against it on a shared machine).
             """
     )
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
-        case train, eval
+        case train, eval, peak
     }
 
-    @Argument(help: "What to measure: train or eval.")
+    @Argument(help: "What to measure: train, eval or peak.")
     var mode: Mode
 
     @Option(help: "Model preset: \(ModelConfiguration.presets.map(\.name).joined(separator: ", ")).")
@@ -70,10 +72,25 @@ struct BenchCommand: ParsableCommand {
         var openblasCoretype: String?
     }
 
+    struct PeakReport: Codable {
+        var mode = "peak"
+        var threads: Int
+        var gflopsPerSecond: Double
+        var gflopsPerThread: [Double]
+    }
+
     func run() throws {
+        switch mode {
+        case .train: try runModel(training: true)
+        case .eval: try runModel(training: false)
+        case .peak: try runPeak()
+        }
+    }
+
+    private func runModel(training: Bool) throws {
         guard let configuration = ModelConfiguration.preset(named: preset) else { return }
-        let batchSize = batch ?? (mode == .train ? 64 : 1280)
-        let pointCount = points ?? (mode == .train ? configuration.points : min(31, configuration.points))
+        let batchSize = batch ?? (training ? 64 : 1280)
+        let pointCount = points ?? (training ? configuration.points : min(31, configuration.points))
         var generator = RandomGenerator(seed: 1)
         let model = try TransformerModel(configuration: configuration, generator: &generator, threads: threads)
         var prompts = PromptBatch(count: batchSize, points: pointCount, inputDimension: configuration.inputDimension)
@@ -82,8 +99,7 @@ struct BenchCommand: ParsableCommand {
 
         let work: () throws -> Void
         let flopsPerStep: Double
-        switch mode {
-        case .train:
+        if training {
             let optimizer = AdamOptimizer(parameterCount: model.parameterCount, executor: model.executor)
             let ranges = model.trainableRanges
             model.reserve(batch: batchSize, points: pointCount)
@@ -96,7 +112,7 @@ struct BenchCommand: ParsableCommand {
                 }
             }
             flopsPerStep = 3 * configuration.forwardFLOPs(batch: batchSize, points: pointCount)
-        case .eval:
+        } else {
             var output = [Float](repeating: 0, count: batchSize * pointCount)
             work = { try output.withUnsafeMutableBufferPointer { try model.predict(prompts, into: $0) } }
             flopsPerStep = configuration.forwardFLOPs(batch: batchSize, points: pointCount)
@@ -123,6 +139,22 @@ struct BenchCommand: ParsableCommand {
             print("\(mode.rawValue) \(preset): batch \(batchSize) x \(pointCount) points, \(report.threads) threads, OPENBLAS_CORETYPE=\(report.openblasCoretype ?? "unset")")
             print("  \(fixed(report.stepsPerSecond, 2)) steps/s, \(fixed(report.tokensPerSecond, 0)) tokens/s, \(fixed(report.gflopsPerSecond, 1)) GFLOP/s (\(fixed(report.gflopPerStep, 1)) GFLOP per step)")
             if let sequences = report.sequencesPerSecond { print("  \(fixed(sequences, 0)) sequences/s") }
+        }
+    }
+
+    private func runPeak() throws {
+        let workers = threads ?? ParallelExecutor.availableCores
+        guard let perThread = ArithmeticPeak.measure(threads: workers) else {
+            throw ValidationError("bench peak measures AVX-512 FMAs, and this CPU has no AVX-512")
+        }
+        let report = PeakReport(threads: workers, gflopsPerSecond: perThread.reduce(0, +), gflopsPerThread: perThread)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("peak: \(workers) threads of register-only AVX-512 FMAs")
+            print("  \(fixed(report.gflopsPerSecond, 1)) GFLOP/s (per thread: \(perThread.map { fixed($0, 1) }.joined(separator: ", ")))")
         }
     }
 

@@ -57,4 +57,8 @@ int polyicl_sgemm(int transA, int transB, long m, long n, long k, float alpha, c
 // Returns nonzero (nothing written) when the weight is too large for the packing buffer.
 int polyicl_linear_forward(float *out, const float *input, const float *weight, const float *bias,
                            const float *residual, float *gelu_out, long rows, long input_width, long output_width);
+// GFLOP/s of `iterations` rounds of 12 AVX-512 FMAs on registers only, on the calling
+// thread: the core's arithmetic ceiling. -1 where the CPU has no AVX-512.
+double polyicl_fma_peak_gflops(long iterations);
+
 #endif
