@@ -27,6 +27,7 @@ import PolyICLCore
 
     @Test func savedAdaptersLoadOntoTheSameBaseAndPredictBitForBit() throws {
         let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let interpreter = Interpreter(workingDirectory: directory.path)
         let cell = Self.setup + """
 
@@ -61,6 +62,7 @@ import PolyICLCore
     /// lora_alpha), loaded and merged here; NumPy computes the merged weights from the files.
     @Test func aPeftLayoutFileWrittenByPythonMergesAsNumPySays() throws {
         let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let interpreter = Interpreter(workingDirectory: directory.path)
         #expect(interpreter.run(Self.setup + "\nsave m \"base.safetensors\"").0 == .ok)
         let write = """
@@ -127,6 +129,7 @@ import PolyICLCore
 
     @Test func wrongFilesAndWrongBasesSayWhatIsWrongAndWhere() throws {
         let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let interpreter = Interpreter(workingDirectory: directory.path)
         let cell = Self.setup + """
 
@@ -163,6 +166,7 @@ import PolyICLCore
 
     @Test func peftFilesWithoutMetadataAreCheckedByTheirBlocks() throws {
         let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let interpreter = Interpreter(workingDirectory: directory.path)
         #expect(interpreter.run(Self.setup + "\nshallow = model preset=tiny layers=1").0 == .ok)
         // LoRA on blocks 0 and 1 (as for the tiny preset's 2 blocks), no metadata at all.

@@ -189,6 +189,7 @@ extension RecordingSink.Event {
 
     @Test func saveAndLoadRoundTripInASession() throws {
         let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let interpreter = Interpreter(workingDirectory: directory.path)
         #expect(interpreter.run(Self.setup + "\ntrain m on=t steps=2 batch=4").0 == .ok)
         // Two cells: `load` checks that its file exists before the cell runs.
@@ -212,6 +213,7 @@ extension RecordingSink.Event {
 
     @Test func exportsReadBackWithPython() throws {
         let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let interpreter = Interpreter(workingDirectory: directory.path)
         #expect(interpreter.run(Self.setup + "\nev = eval m on=t points=6 samples=16 bootstrap=10\nexport ev \"ev.csv\"\nexport ev \"ev.json\"").0 == .ok)
         let table = try #require((interpreter.session["ev"] as? ResultObject)?.table)
@@ -257,6 +259,7 @@ extension RecordingSink.Event {
 
     @Test func filePromptsTrainAndEvaluate() throws {
         let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         var generator = RandomGenerator(seed: 5)
         var batch = PromptBatch(count: 12, points: 8)
         try ChebyshevTask(degrees: 2...2).fill(&batch, using: &generator)

@@ -100,6 +100,7 @@ import PolyICLCore
 
     @Test func saveWritesPeftNamedAdaptersOrAMergedCheckpoint() throws {
         let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let interpreter = Interpreter(workingDirectory: directory.path)
         #expect(interpreter.run(Self.setup + "\nft = lora m rank=2 seed=4\ntrain ft on=t steps=2 batch=8 lr=2e-2\nsp = softprompt m pairs=3").0 == .ok)
         #expect(interpreter.run("save ft \"ft.safetensors\"\nsave ft \"merged.safetensors\" merged=true\nsave sp \"sp.safetensors\"").0 == .ok)

@@ -17,9 +17,11 @@ func fixtureInterpreter() throws -> Interpreter {
     return interpreter
 }
 
-/// One scratch directory per test run (the fuzz makes thousands of interpreters).
+/// One scratch directory per test run (the fuzz makes thousands of interpreters), removed
+/// when the test process exits (no test outlives it, and no per-test teardown sees the last use).
 let fixtureDirectory: Result<URL, any Error> = Result {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("polyicl-language-tests-\(UUID().uuidString)")
+    atexit { if case .success(let directory) = fixtureDirectory { try? FileManager.default.removeItem(at: directory) } }
     try FileManager.default.createDirectory(at: directory.appendingPathComponent("models"), withIntermediateDirectories: true)
     for file in ["xs.npy", "ys.npy", "models/base.safetensors", "models/ft-adapters.safetensors"] {
         try Data([0]).write(to: directory.appendingPathComponent(file))
