@@ -1,4 +1,5 @@
 import PolyICLCore
+import PolyICLRender
 
 /// The live progress display of `train`: one line of text and a small HTML block.
 enum TrainingProgressView {
@@ -12,7 +13,7 @@ enum TrainingProgressView {
         let text = "training \(model) [\(bar)] step \(p.step)/\(p.totalSteps) (\(percent)%)  loss \(loss)  points \(p.points)  "
             + "\(rate) steps/s  elapsed \(TextFormat.duration(p.elapsed))  remaining \(TextFormat.duration(p.estimatedRemaining))"
         let html = """
-        <div style="font-family:monospace;line-height:1.5"><b>training \(HTMLText.escape(model))</b> \
+        <div style="font-family:monospace;line-height:1.5"><b>training \(XMLEscaping.escape(model))</b> \
         <progress value="\(p.step)" max="\(p.totalSteps)" style="width:16em;vertical-align:middle"></progress> \
         step \(p.step)/\(p.totalSteps) (\(percent)%)<br>loss <b>\(loss)</b> · points \(p.points) · \(rate) steps/s · \
         elapsed \(TextFormat.duration(p.elapsed)) · remaining \(TextFormat.duration(p.estimatedRemaining))</div>
@@ -22,6 +23,6 @@ enum TrainingProgressView {
 
     static func starting(model: String, steps: Int, firstStep: Int) -> MIMEBundle {
         let text = "training \(model): starting at step \(firstStep + 1) of \(steps)"
-        return MIMEBundle(plainText: text, html: "<div style=\"font-family:monospace\">\(HTMLText.escape(text))</div>")
+        return MIMEBundle(plainText: text, html: "<div style=\"font-family:monospace\">\(XMLEscaping.escape(text))</div>")
     }
 }

@@ -65,7 +65,7 @@ public final class TransformerModelObject: ModelObject {
 
     public func representation() -> MIMEBundle {
         let text = configurationText + "\n" + historyText
-        var html = "<div><pre>" + HTMLText.escape(text) + "</pre>"
+        var html = "<div><pre>" + XMLEscaping.escape(text) + "</pre>"
         if allLosses.count >= 2 { html += TrainingFigures.lossChart(allLosses, title: "Training loss").svg() }
         return MIMEBundle(plainText: text, html: html + "</div>")
     }

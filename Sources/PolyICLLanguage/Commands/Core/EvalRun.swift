@@ -1,4 +1,5 @@
 import PolyICLCore
+import PolyICLRender
 
 extension EvalCommand {
     @Sendable static func run(_ invocation: CommandInvocation) throws -> (any SessionObject)? {
@@ -60,7 +61,7 @@ extension EvalCommand {
 
     static func progressBundle(model: String, done: Int, total: Int) -> MIMEBundle {
         let text = "evaluating \(model): \(done)/\(total) prompts"
-        return MIMEBundle(plainText: text, html: "<div style=\"font-family:monospace\"><progress value=\"\(done)\" max=\"\(total)\"></progress> \(HTMLText.escape(text))</div>")
+        return MIMEBundle(plainText: text, html: "<div style=\"font-family:monospace\"><progress value=\"\(done)\" max=\"\(total)\"></progress> \(XMLEscaping.escape(text))</div>")
     }
 
     /// A baseline the language names (lstsq, ridge(λ), zero) for this task's function class.

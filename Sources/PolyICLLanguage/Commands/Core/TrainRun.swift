@@ -1,5 +1,6 @@
 import Foundation
 import PolyICLCore
+import PolyICLRender
 
 extension TrainCommand {
     /// Seconds between progress updates: at most five a second.
@@ -135,7 +136,7 @@ extension TrainCommand {
             line += "; loss \(TextFormat.number(Double(first))) at its first step, \(TextFormat.number(Double(last))) at its last"
                 + " (mean of the last \(tail.count): \(TextFormat.number(mean)))"
         }
-        var html = "<div><div style=\"font-family:monospace\">" + HTMLText.escape(line) + "</div>"
+        var html = "<div><div style=\"font-family:monospace\">" + XMLEscaping.escape(line) + "</div>"
         let losses = object.allLosses
         if losses.count >= 2 { html += TrainingFigures.lossChart(losses, title: "Training loss of \(model)").svg() }
         return MIMEBundle(plainText: line, html: html + "</div>")

@@ -1,3 +1,5 @@
+import PolyICLRender
+
 enum ListCommand {
     static let declaration = CommandDeclaration(
         name: "list",
@@ -24,7 +26,7 @@ enum ListCommand {
             text += rows.map { pad($0.0, nameWidth) + "  " + pad($0.1, kindWidth) + "  " + $0.2 }
             var html = "<table><thead><tr><th style=\"text-align:left\">name</th><th style=\"text-align:left\">kind</th><th style=\"text-align:left\">summary</th></tr></thead><tbody>"
             for row in rows {
-                html += "<tr><td style=\"text-align:left\"><code>\(HTMLText.escape(row.0))</code></td><td style=\"text-align:left\">\(row.1)</td><td style=\"text-align:left\">\(HTMLText.escape(row.2))</td></tr>"
+                html += "<tr><td style=\"text-align:left\"><code>\(XMLEscaping.escape(row.0))</code></td><td style=\"text-align:left\">\(row.1)</td><td style=\"text-align:left\">\(XMLEscaping.escape(row.2))</td></tr>"
             }
             html += "</tbody></table>"
             invocation.show(MIMEBundle(plainText: text.joined(separator: "\n"), html: html))
