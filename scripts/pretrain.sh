@@ -16,8 +16,13 @@
 #   medium (128, 4, 4): as small, with the gradient norm clipped at 1; all 12,000 steps
 #          (about an hour and a half at low priority on the shared machine).
 #   large  (256, 8, 8): 5,000 steps, +2 points every 125 steps (the same schedule compressed
-#          into 5,000 steps), clipped at 1; about 1.5 hours at low priority. The large model
-#          costs 8 times the medium's compute per step, so 12,000 steps would take 3 hours.
+#          into 5,000 steps), clipped at 1; about 2 hours on a quiet 2-core machine. The large
+#          model costs 8 times the medium's compute per step, so 12,000 steps would take 5.
+#          The shipped file is 4,000 steps in three runs (its training_history lists them): this
+#          recipe's first 1,750 steps (the process was then lost; its step-1,750 save was
+#          kept), then `polyicl train --init` continuations with fresh Adam state, 100 warm-up
+#          steps and a new cosine: 279 steps (seed 2027, curriculum from 33 points) and
+#          1,971 steps (seed 2028, from 37 points, up to 41 at its step 250).
 # Ctrl-C stops after the current step and keeps what was done.
 set -euo pipefail
 cd "$(dirname "$0")/.."

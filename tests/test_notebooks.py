@@ -171,9 +171,10 @@ def test_notebook_05_noise_and_model_size(executed):
         for name in (f"lora{k} mean", f"soft{k} mean", "ridge 0.5 mean"):
             assert f"noisy{k}: {name}" in result["text/plain"]
     assert "to the noise-free y" in result["text/plain"] and "<svg" in result["text/html"]
-    # Figure 14: the small and medium models side by side.
+    # Figure 14: the small, medium and large models side by side.
     sizes = outputs_of(code["figure-14"])[-1].data["text/plain"]
     assert "small violation rate" in sizes and "medium above median" in sizes
+    assert "large violation rate" in sizes and "large below median" in sizes
 
 
 def test_notebook_04_soft_prompt_perturbation(executed):
