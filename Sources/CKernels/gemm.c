@@ -108,20 +108,31 @@ static inline void transpose16(__m512 t[16]) {
 }
 
 // op(B)[k0..k0+kc, 0..n) into panels: panel p holds, for each k, columns p*NR..p*NR+NR-1
-// (zero past n). Panel p starts at dest + p * kc * NR.
+// (zero past n). Panel p starts at dest + p * kc * NR. With `column_sums` (untransposed B
+// only) the packed rows are also added to column_sums[0..n): every value passes through a
+// register here anyway, so a bias gradient costs no extra pass over memory.
 GEMM_TARGET
 static void pack_b(float *restrict dest, int transB, const float *restrict B, long ldb,
-                   long k0, long kc, long n) {
+                   long k0, long kc, long n, float *restrict column_sums) {
     for (long p = 0; p * GEMM_NR < n; p++) {
         long j0 = p * GEMM_NR, cols = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
         float *d = dest + p * kc * GEMM_NR;
         if (!transB) {
             __mmask16 m0 = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
             __mmask16 m1 = (__mmask16)(cols >= 32 ? 0xFFFF : cols > 16 ? (1u << (cols - 16)) - 1 : 0);
+            __m512 sum0 = _mm512_setzero_ps(), sum1 = _mm512_setzero_ps();
             for (long k = 0; k < kc; k++) {
                 const float *src = B + (k0 + k) * ldb + j0;
-                _mm512_store_ps(d + k * GEMM_NR, _mm512_maskz_loadu_ps(m0, src));
-                _mm512_store_ps(d + k * GEMM_NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+                __m512 v0 = _mm512_maskz_loadu_ps(m0, src), v1 = _mm512_maskz_loadu_ps(m1, src + 16);
+                _mm512_store_ps(d + k * GEMM_NR, v0);
+                _mm512_store_ps(d + k * GEMM_NR + 16, v1);
+                sum0 = _mm512_add_ps(sum0, v0);
+                sum1 = _mm512_add_ps(sum1, v1);
+            }
+            if (column_sums) {
+                float *s = column_sums + j0;
+                _mm512_mask_storeu_ps(s, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, s), sum0));
+                _mm512_mask_storeu_ps(s + 16, m1, _mm512_add_ps(_mm512_maskz_loadu_ps(m1, s + 16), sum1));
             }
         } else {
             // op(B)[k][j] = B[j * ldb + k]: 16 x 16 blocks of B transposed in registers (a
@@ -291,6 +302,8 @@ typedef struct {
     const float *bias;
     const float *residual;
     long ldr;
+    // Non-null (untransposed B only): sum over k of op(B)[k][j] is added here (see pack_b).
+    float *column_sums;
 } gemm_problem;
 
 // The k range a sliver of rows i0..i0+rows needs, given the triangle mode.
@@ -380,7 +393,7 @@ static int gemm_run(const gemm_problem *p, int transB, const float *B, long ldb,
         // while its C rows stay in cache.
         for (long k0 = 0; k0 < p->k; k0 += GEMM_KC) {
             long kc = p->k - k0 < GEMM_KC ? p->k - k0 : GEMM_KC;
-            pack_b(scratch->b + k0 * width, transB, B, ldb, k0, kc, p->n);
+            pack_b(scratch->b + k0 * width, transB, B, ldb, k0, kc, p->n, p->column_sums);
         }
         for (long i0 = 0; i0 < p->m; i0 += GEMM_MC) {
             long mc = p->m - i0 < GEMM_MC ? p->m - i0 : GEMM_MC;
@@ -400,7 +413,7 @@ static int gemm_run(const gemm_problem *p, int transB, const float *B, long ldb,
     if (kstep < 1) return -3;
     for (long k0 = 0; k0 < p->k; k0 += kstep) {
         long kc = p->k - k0 < kstep ? p->k - k0 : kstep;
-        pack_b(scratch->b, transB, B, ldb, k0, kc, p->n);
+        pack_b(scratch->b, transB, B, ldb, k0, kc, p->n, p->column_sums);
         for (long i0 = 0; i0 < p->m; i0 += GEMM_MC) {
             long mc = p->m - i0 < GEMM_MC ? p->m - i0 : GEMM_MC;
             multiply_block(p, scratch->a, scratch->b, i0, mc, k0, kc);
@@ -411,8 +424,19 @@ static int gemm_run(const gemm_problem *p, int transB, const float *B, long ldb,
 
 int polyicl_sgemm(int transA, int transB, long m, long n, long k, float alpha, const float *A, long lda,
                   const float *B, long ldb, float beta, float *C, long ldc, int triangle) {
-    gemm_problem p = {transA, m, n, k, alpha, A, lda, beta, C, ldc, triangle, NULL, NULL, 0};
+    gemm_problem p = {transA, m, n, k, alpha, A, lda, beta, C, ldc, triangle, NULL, NULL, 0, NULL};
     return gemm_run(&p, transB, B, ldb, NULL);
+}
+
+int polyicl_linear_parameter_gradients(float *weight_gradient, float *bias_gradient, const float *input,
+                                       const float *output_gradient, long rows, long input_width,
+                                       long output_width, float beta) {
+    if (!thread_scratch()) return -1;  // before anything is written: the caller falls back
+    if (bias_gradient)
+        for (long j = 0; j < output_width; j++) bias_gradient[j] = beta == 0.0f ? 0.0f : beta * bias_gradient[j];
+    gemm_problem p = {1, input_width, output_width, rows, 1.0f, input, input_width, beta, weight_gradient,
+                      output_width, 0, NULL, NULL, 0, bias_gradient};
+    return gemm_run(&p, 0, output_gradient, output_width, NULL);
 }
 
 int polyicl_linear_forward(float *out, const float *input, const float *weight, const float *bias,
@@ -420,7 +444,7 @@ int polyicl_linear_forward(float *out, const float *input, const float *weight, 
     long width = (output_width + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
     if (input_width * width > GEMM_B_CAPACITY) return -2;  // the caller falls back
     gemm_problem p = {0, rows, output_width, input_width, 1.0f, input, input_width, 0.0f, out, output_width, 0,
-                      bias, residual, output_width};
+                      bias, residual, output_width, NULL};
     row_block_hooks hooks = {bias, residual, gelu_out};
     return gemm_run(&p, 0, weight, output_width, &hooks);
 }
@@ -431,6 +455,14 @@ int polyicl_sgemm(int transA, int transB, long m, long n, long k, float alpha, c
                   const float *B, long ldb, float beta, float *C, long ldc, int triangle) {
     (void)transA; (void)transB; (void)m; (void)n; (void)k; (void)alpha; (void)A; (void)lda;
     (void)B; (void)ldb; (void)beta; (void)C; (void)ldc; (void)triangle;
+    return -4;
+}
+
+int polyicl_linear_parameter_gradients(float *weight_gradient, float *bias_gradient, const float *input,
+                                       const float *output_gradient, long rows, long input_width,
+                                       long output_width, float beta) {
+    (void)weight_gradient; (void)bias_gradient; (void)input; (void)output_gradient; (void)rows;
+    (void)input_width; (void)output_width; (void)beta;
     return -4;
 }
 

@@ -104,8 +104,9 @@ import Testing
         var dInput = [Float](repeating: 0, count: rows * inputWidth)
         var dWeight = [Float](repeating: 0, count: inputWidth * outputWidth), dBias = [Float](repeating: 0, count: outputWidth)
         let ones = [Float](repeating: 1, count: rows)
+        var partials = [Float](repeating: .nan, count: Conv1D.partialsCount(threads: 2, inputWidth: inputWidth, outputWidth: outputWidth))
         Conv1D.backward(inputGradient: &dInput, weightGradient: &dWeight, biasGradient: &dBias,
-                        outputGradient: weights, input: input, weight: weight, ones: ones,
+                        outputGradient: weights, input: input, weight: weight, ones: ones, partials: &partials,
                         rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
         expectGradientsClose(dInput, finiteDifferenceGradient(of: { loss($0, weight, bias) }, at: input, indices: Array(input.indices)), "dInput")
         expectGradientsClose(dWeight, finiteDifferenceGradient(of: { loss(input, $0, bias) }, at: weight, indices: Array(weight.indices)), "dWeight")

@@ -195,6 +195,41 @@ import Darwin
         }
     }
 
+    /// Conv1D's weight and bias gradients, whose reduction over rows is split across workers
+    /// (worker 0 into the gradients, the others through partials), against Float64: the
+    /// presets' widths, row counts that split unevenly and leave partial micro-tiles, gradients
+    /// that already hold values (they accumulate), both backends, one and three workers.
+    @Test(arguments: [true, false])
+    func conv1DParameterGradientsMatchFloat64(ownGemm: Bool) {
+        var generator = RandomGenerator(seed: 12)
+        for threads in [1, 3] {
+            let executor = ParallelExecutor(threads: threads, ownGemm: ownGemm)
+            for (rows, inputWidth, outputWidth) in [(2_503, 128, 512), (1_291, 512, 128), (1_037, 64, 192), (3, 7, 5)] {
+                let input = randomFloats(rows * inputWidth, &generator), dOutput = randomFloats(rows * outputWidth, &generator)
+                let startWeight = randomFloats(inputWidth * outputWidth, &generator), startBias = randomFloats(outputWidth, &generator)
+                var dWeight = startWeight, dBias = startBias
+                let ones = [Float](repeating: 1, count: rows)
+                var partials = [Float](repeating: .nan, count: Conv1D.partialsCount(threads: threads, inputWidth: inputWidth, outputWidth: outputWidth))
+                Conv1D.backward(inputGradient: nil, weightGradient: &dWeight, biasGradient: &dBias,
+                                outputGradient: dOutput, input: input, weight: startWeight, ones: ones, partials: &partials,
+                                rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
+                var expectedWeight = startWeight.map(Double.init), expectedBias = startBias.map(Double.init)
+                for r in 0..<rows {
+                    for o in 0..<outputWidth {
+                        let g = Double(dOutput[r * outputWidth + o])
+                        expectedBias[o] += g
+                        for i in 0..<inputWidth { expectedWeight[i * outputWidth + o] += Double(input[r * inputWidth + i]) * g }
+                    }
+                }
+                let worstWeight = zip(dWeight, expectedWeight).map { abs(Double($0) - $1) }.max() ?? .nan
+                let worstBias = zip(dBias, expectedBias).map { abs(Double($0) - $1) }.max() ?? .nan
+                // Sums of thousands of terms of size ~0.3: Float32 keeps them to about 1e-3.
+                #expect(worstWeight < 2e-3, "\(threads) threads, \(rows)x\(inputWidth)->\(outputWidth): worst weight difference \(worstWeight)")
+                #expect(worstBias < 2e-3, "\(threads) threads, \(rows)x\(inputWidth)->\(outputWidth): worst bias difference \(worstBias)")
+            }
+        }
+    }
+
     /// Attention forward and backward over positions spanning several 12x32 tiles (where the
     /// triangle skipping acts) against a Float64 implementation of the same formulas, both backends.
     @Test(arguments: [true, false])

@@ -57,6 +57,13 @@ int polyicl_sgemm(int transA, int transB, long m, long n, long k, float alpha, c
 // Returns nonzero (nothing written) when the weight is too large for the packing buffer.
 int polyicl_linear_forward(float *out, const float *input, const float *weight, const float *bias,
                            const float *residual, float *gelu_out, long rows, long input_width, long output_width);
+// Conv1D's parameter gradients over `rows` rows: weight_gradient[in, out] = beta * it +
+// input[rows, in]^T output_gradient[rows, out], and (when non-null) bias_gradient[out] =
+// beta * it + the column sums of output_gradient, summed while the GEMM packs them. Returns
+// nonzero only if packing memory could not be allocated or AVX-512 is not compiled in.
+int polyicl_linear_parameter_gradients(float *weight_gradient, float *bias_gradient, const float *input,
+                                       const float *output_gradient, long rows, long input_width,
+                                       long output_width, float beta);
 // GFLOP/s of `iterations` rounds of 12 AVX-512 FMAs on registers only, on the calling
 // thread: the core's arithmetic ceiling. -1 where the CPU has no AVX-512.
 double polyicl_fma_peak_gflops(long iterations);

@@ -33,6 +33,8 @@ final class ActivationWorkspace {
     struct Gradients {
         let residual, normalized, qkv, attention, fc, fcGelu, predictions: FloatBuffer
         let attentionScratch, normPartials, ones: FloatBuffer
+        /// Other workers' shares of a Conv1D's weight and bias gradients (Conv1D.backward).
+        let parameterPartials: FloatBuffer
 
         init(rows: Int, width C: Int, positions: Int, threads: Int) {
             residual = FloatBuffer(count: rows * C)
@@ -44,6 +46,7 @@ final class ActivationWorkspace {
             predictions = FloatBuffer(count: rows)
             attentionScratch = FloatBuffer(count: threads * positions * positions)
             normPartials = FloatBuffer(count: threads * 2 * C)
+            parameterPartials = FloatBuffer(count: Conv1D.partialsCount(threads: threads, inputWidth: C, outputWidth: 4 * C))
             ones = FloatBuffer(count: rows)
             ones.pointer.update(repeating: 1, count: rows)
         }

@@ -56,12 +56,13 @@ enum Conv1D {
 
     /// Gradients of `forward`. `inputGradient` is overwritten (nil: not needed);
     /// `weightGradient`/`biasGradient` are accumulated (nil: the layer is frozen, no GEMM).
-    /// `ones` holds at least `rows` ones (bias gradient as a GEMV).
+    /// `ones` holds at least `rows` ones (a bias gradient alone is a GEMV); `partials` holds
+    /// `partialsCount(threads:inputWidth:outputWidth:)` floats of scratch.
     static func backward(
         inputGradient: UnsafeMutablePointer<Float>?,
         weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
         outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        ones: UnsafePointer<Float>,
+        ones: UnsafePointer<Float>, partials: UnsafeMutablePointer<Float>,
         rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
     ) {
         if let inputGradient {
@@ -71,18 +72,66 @@ enum Conv1D {
                 alpha: 1, a: outputGradient, lda: outputWidth, b: weight, ldb: outputWidth,
                 beta: 0, c: inputGradient, ldc: inputWidth, executor: executor)
         }
-        if let weightGradient {
-            // dWeight[in, out] += input[rows, in]^T * dOutput[rows, out]
-            ParallelGemm.multiply(
-                transposeA: true, transposeB: false, m: inputWidth, n: outputWidth, k: rows,
-                alpha: 1, a: input, lda: inputWidth, b: outputGradient, ldb: outputWidth,
-                beta: 1, c: weightGradient, ldc: outputWidth, executor: executor)
+        if weightGradient != nil || biasGradient != nil {
+            accumulateParameterGradients(
+                weightGradient: weightGradient, biasGradient: biasGradient, outputGradient: outputGradient,
+                input: input, ones: ones, partials: partials, rows: rows, inputWidth: inputWidth,
+                outputWidth: outputWidth, executor: executor)
         }
-        if let biasGradient {
-            // dBias[out] += sum over rows of dOutput: dOutput^T * ones
-            cblas_sgemv(
-                CblasRowMajor, CblasTrans, Int32(rows), Int32(outputWidth),
-                1, outputGradient, Int32(outputWidth), ones, 1, 1, biasGradient, 1)
+    }
+
+    /// Scratch floats `backward` needs for `threads` workers.
+    static func partialsCount(threads: Int, inputWidth: Int, outputWidth: Int) -> Int {
+        max(0, threads - 1) * (inputWidth * outputWidth + outputWidth)
+    }
+
+    /// dWeight[in, out] += input[rows, in]^T dOutput[rows, out] and dBias[out] += the column
+    /// sums of dOutput, with the reduction over rows split across workers: each reads only
+    /// its share of both operands (splitting the output instead made every worker read all
+    /// of one operand). Worker 0 accumulates into the gradients, the others into `partials`,
+    /// which are then added in worker order: the same bits on every run with the same
+    /// thread count.
+    private static func accumulateParameterGradients(
+        weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
+        outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, ones: UnsafePointer<Float>,
+        partials: UnsafeMutablePointer<Float>, rows: Int, inputWidth: Int, outputWidth: Int,
+        executor: ParallelExecutor
+    ) {
+        let weightCount = inputWidth * outputWidth, stride = weightCount + outputWidth
+        let minimumRows = max(256, (1 << 20) / max(1, 2 * weightCount))
+        let workers = executor.workerCount(for: rows, minimumPerWorker: minimumRows)
+        let own = executor.usesOwnGemm
+        executor.forEachChunk(count: rows, minimumPerWorker: minimumRows) { range, worker in
+            let partial = partials + (worker - 1) * stride
+            let dWeight = weightGradient.map { worker == 0 ? $0 : partial }
+            let dBias = biasGradient.map { worker == 0 ? $0 : partial + weightCount }
+            let beta: Float = worker == 0 ? 1 : 0
+            let x = input + range.lowerBound * inputWidth, dY = outputGradient + range.lowerBound * outputWidth
+            if let dWeight {
+                if own, polyicl_linear_parameter_gradients(
+                    dWeight, dBias, x, dY, range.count, inputWidth, outputWidth, beta) == 0 {
+                    return
+                }
+                cblas_sgemm(
+                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inputWidth), Int32(outputWidth), Int32(range.count),
+                    1, x, Int32(inputWidth), dY, Int32(outputWidth), beta, dWeight, Int32(outputWidth))
+            }
+            if let dBias {
+                cblas_sgemv(
+                    CblasRowMajor, CblasTrans, Int32(range.count), Int32(outputWidth),
+                    1, dY, Int32(outputWidth), ones, 1, beta, dBias, 1)
+            }
         }
+        guard workers > 1 else { return }
+        func addPartials(into target: UnsafeMutablePointer<Float>, offset: Int, count: Int) {
+            executor.forEachChunk(count: count, minimumPerWorker: 4_096) { range, _ in
+                for worker in 1..<workers {
+                    let source = partials + (worker - 1) * stride + offset
+                    for element in range { target[element] += source[element] }
+                }
+            }
+        }
+        if let weightGradient { addPartials(into: weightGradient, offset: 0, count: weightCount) }
+        if let biasGradient { addPartials(into: biasGradient, offset: weightCount, count: outputWidth) }
     }
 }

@@ -408,7 +408,7 @@ public final class TransformerModel {
         func needed(_ block: Int) -> Bool {
             trainable.anyAtOrBelow(block: block) || (adapters?.needsGradient(atOrBelow: block) ?? false)
         }
-        let ones = g.ones.pointer, dResidual = g.residual.pointer
+        let ones = g.ones.pointer, partials = g.parameterPartials.pointer, dResidual = g.residual.pointer
         func grad(_ offset: Int, _ on: Bool) -> UnsafeMutablePointer<Float>? { on ? d + offset : nil }
 
         ReadOut.backward(
@@ -433,7 +433,7 @@ public final class TransformerModel {
             Conv1D.backward(
                 inputGradient: g.fcGelu.pointer,
                 weightGradient: grad(o.mlpProjectionWeight, on), biasGradient: grad(o.mlpProjectionBias, on),
-                outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight, ones: ones,
+                outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight, ones: ones, partials: partials,
                 rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
             backwardLoRA(
                 layer, .mlpOutput, inputGradient: g.fcGelu.pointer, outputGradient: dResidual,
@@ -442,7 +442,7 @@ public final class TransformerModel {
             Conv1D.backward(
                 inputGradient: g.normalized.pointer,
                 weightGradient: grad(o.mlpWeight, on), biasGradient: grad(o.mlpBias, on),
-                outputGradient: g.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones,
+                outputGradient: g.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones, partials: partials,
                 rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
             backwardLoRA(
                 layer, .mlpInput, inputGradient: g.normalized.pointer, outputGradient: g.fc.pointer,
@@ -456,7 +456,7 @@ public final class TransformerModel {
             Conv1D.backward(
                 inputGradient: g.attention.pointer,
                 weightGradient: grad(o.attentionProjectionWeight, on), biasGradient: grad(o.attentionProjectionBias, on),
-                outputGradient: dResidual, input: a.attention.pointer, weight: p + o.attentionProjectionWeight, ones: ones,
+                outputGradient: dResidual, input: a.attention.pointer, weight: p + o.attentionProjectionWeight, ones: ones, partials: partials,
                 rows: rows, inputWidth: C, outputWidth: C, executor: executor)
             backwardLoRA(
                 layer, .attentionOutput, inputGradient: g.attention.pointer, outputGradient: dResidual,
@@ -468,7 +468,7 @@ public final class TransformerModel {
             Conv1D.backward(
                 inputGradient: g.normalized.pointer,
                 weightGradient: grad(o.attentionWeight, on), biasGradient: grad(o.attentionBias, on),
-                outputGradient: g.qkv.pointer, input: a.ln1.pointer, weight: p + o.attentionWeight, ones: ones,
+                outputGradient: g.qkv.pointer, input: a.ln1.pointer, weight: p + o.attentionWeight, ones: ones, partials: partials,
                 rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor)
             backwardLoRA(
                 layer, .attentionInput, inputGradient: g.normalized.pointer, outputGradient: g.qkv.pointer,
