@@ -33,6 +33,8 @@ final class ActivationWorkspace {
     struct Gradients {
         let residual, normalized, qkv, attention, fc, fcGelu, predictions: FloatBuffer
         let attentionScratch, normPartials, ones: FloatBuffer
+        /// The last block's residual and attention-output gradients at the x rows only.
+        let xRowResidual, xRowAttention: FloatBuffer
         /// Other workers' shares of a Conv1D's weight and bias gradients (Conv1D.backward).
         let parameterPartials: FloatBuffer
 
@@ -48,6 +50,8 @@ final class ActivationWorkspace {
             normPartials = FloatBuffer(count: threads * 2 * C)
             parameterPartials = FloatBuffer(count: Conv1D.partialsCount(threads: threads, inputWidth: C, outputWidth: 4 * C))
             ones = FloatBuffer(count: rows)
+            xRowResidual = FloatBuffer(count: (rows + 1) / 2 * C)
+            xRowAttention = FloatBuffer(count: (rows + 1) / 2 * C)
             ones.pointer.update(repeating: 1, count: rows)
         }
     }
@@ -63,6 +67,9 @@ final class ActivationWorkspace {
     let residuals: [FloatBuffer]
     let blocks: [Block]
     let lnf, lnfMean, lnfInverseStd: FloatBuffer
+    /// The last block's attention output, input residual and output at the x rows, gathered
+    /// densely: after attention it runs on these rows only (ln_f and read_out read nothing else).
+    let xRowAttention, xRowResidual, xRowOutput: FloatBuffer
     let predictions: FloatBuffer
     let gradients: Gradients?
     private var loraBuffer = FloatBuffer(count: 0)
@@ -80,6 +87,10 @@ final class ActivationWorkspace {
         blocks = (0..<(training ? configuration.layers : 1)).map { _ in
             Block(rows: rows, width: C, attentionCapacity: batch * configuration.heads * positions * positions)
         }
+        // x rows are at most half of all rows (a soft prompt only adds rows).
+        xRowAttention = FloatBuffer(count: (rows + 1) / 2 * C)
+        xRowResidual = FloatBuffer(count: (rows + 1) / 2 * C)
+        xRowOutput = FloatBuffer(count: (rows + 1) / 2 * C)
         lnf = FloatBuffer(count: rows * C)
         lnfMean = FloatBuffer(count: rows)
         lnfInverseStd = FloatBuffer(count: rows)

@@ -234,12 +234,12 @@ public final class TransformerModel {
     ) {
         let T = promptPositions + 2 * batch.points, C = configuration.embedding, rows = count * T
         let p = parameters.pointer
-        // Training keeps every row's activations for the backward pass; an observer wants them all.
-        let predictionsOnly = !ws.storesAllLayers && observeResidual == nil
+        // An observer wants every row of the last block's output.
+        let xRowsOnly = observeResidual == nil
         embed(batch, first: first, count: count, workspace: ws, executor: executor)
         observeResidual?(0, ws.residual(0).pointer)
         for layer in 0..<configuration.layers {
-            if layer == configuration.layers - 1, predictionsOnly {
+            if layer == configuration.layers - 1, xRowsOnly {
                 lastBlockForwardAtXRows(count: count, points: batch.points, positions: T, workspace: ws, executor: executor)
             } else {
                 blockForward(layer, count: count, positions: T, workspace: ws, executor: executor)
@@ -287,28 +287,23 @@ public final class TransformerModel {
             rows: count * T, workspace: ws, executor: executor)
     }
 
-    /// The last block when only predictions are wanted: ln_f and read_out look at the x rows
-    /// alone, so after attention (whose keys and values need every row) the rest of the block
-    /// runs on those rows only, gathered densely (a sixteenth of the standard model's forward).
-    /// Every row is computed exactly as in `blockForward`, so predictions keep every bit.
+    /// The last block: ln_f and read_out look at the x rows alone, so after attention (whose
+    /// keys and values need every row) the rest of the block runs on those rows only, gathered
+    /// densely (a sixteenth of the standard model's forward, and as much of its backward).
+    /// Every row is computed exactly as in `blockForward`, so predictions keep every bit; the
+    /// block's ln_2, fc and residualMid buffers hold the x rows (what `backward` reads).
     private func lastBlockForwardAtXRows(
         count: Int, points: Int, positions T: Int, workspace ws: ActivationWorkspace, executor: ParallelExecutor
     ) {
-        let layer = configuration.layers - 1, C = configuration.embedding, xRows = count * points
-        let a = ws.block(layer), input = ws.residual(layer).pointer, output = ws.residual(layer + 1).pointer
+        let layer = configuration.layers - 1, C = configuration.embedding
+        let a = ws.block(layer), rows = XRows(count: count, points: points, positions: T, prefix: promptPositions)
         attentionForward(layer, count: count, positions: T, workspace: ws, executor: executor)
-        // ln_1's output and qkv are spent now: their buffers hold the gathered rows.
-        let attention = a.ln1.pointer, residual = a.qkv.pointer, compact = a.qkv.pointer + xRows * C
-        func xRow(_ index: Int) -> Int { (index / points) * T + promptPositions + 2 * (index % points) }
-        for index in 0..<xRows {
-            (attention + index * C).update(from: a.attention.pointer + xRow(index) * C, count: C)
-            (residual + index * C).update(from: input + xRow(index) * C, count: C)
-        }
+        rows.gather(ws.xRowAttention.pointer, from: a.attention.pointer, width: C, executor: executor)
+        rows.gather(ws.xRowResidual.pointer, from: ws.residual(layer).pointer, width: C, executor: executor)
         projectionAndMLPForward(
-            layer, attention: attention, residual: residual, output: compact, rows: xRows, workspace: ws, executor: executor)
-        for index in 0..<xRows {
-            (output + xRow(index) * C).update(from: compact + index * C, count: C)
-        }
+            layer, attention: ws.xRowAttention.pointer, residual: ws.xRowResidual.pointer, output: ws.xRowOutput.pointer,
+            rows: rows.count, workspace: ws, executor: executor)
+        rows.scatter(ws.xRowOutput.pointer, into: ws.residual(layer + 1).pointer, width: C, executor: executor)
     }
 
     /// ln_1, c_attn (with LoRA) and causal attention of `layer`, into the block's `attention`.
@@ -429,38 +424,22 @@ public final class TransformerModel {
             guard needed(layer) else { return }
             let on = trainable.blocks[layer]
             let o = offsets.blocks[layer], a = ws.block(layer)
-            // MLP: residual_out = residual_mid + c_proj(gelu(c_fc(ln_2(residual_mid))))
-            Conv1D.backward(
-                inputGradient: g.fcGelu.pointer,
-                weightGradient: grad(o.mlpProjectionWeight, on), biasGradient: grad(o.mlpProjectionBias, on),
-                outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight, ones: ones, partials: partials,
-                rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
-            backwardLoRA(
-                layer, .mlpOutput, inputGradient: g.fcGelu.pointer, outputGradient: dResidual,
-                input: a.fcGelu.pointer, rows: rows, workspace: ws)
-            GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
-            Conv1D.backward(
-                inputGradient: g.normalized.pointer,
-                weightGradient: grad(o.mlpWeight, on), biasGradient: grad(o.mlpBias, on),
-                outputGradient: g.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones, partials: partials,
-                rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
-            backwardLoRA(
-                layer, .mlpInput, inputGradient: g.normalized.pointer, outputGradient: g.fc.pointer,
-                input: a.ln2.pointer, rows: rows, workspace: ws)
-            LayerNorm.backward(
-                inputGradient: dResidual, gainGradient: grad(o.ln2Gain, on), biasGradient: grad(o.ln2Bias, on),
-                outputGradient: g.normalized.pointer, input: a.residualMid.pointer, gain: p + o.ln2Gain,
-                mean: a.ln2Mean.pointer, inverseStd: a.ln2InverseStd.pointer, partials: g.normPartials.pointer,
-                rows: rows, width: C, executor: executor)
-            // Attention: residual_mid = residual_in + c_proj(attention(c_attn(ln_1(residual_in))))
-            Conv1D.backward(
-                inputGradient: g.attention.pointer,
-                weightGradient: grad(o.attentionProjectionWeight, on), biasGradient: grad(o.attentionProjectionBias, on),
-                outputGradient: dResidual, input: a.attention.pointer, weight: p + o.attentionProjectionWeight, ones: ones, partials: partials,
-                rows: rows, inputWidth: C, outputWidth: C, executor: executor)
-            backwardLoRA(
-                layer, .attentionOutput, inputGradient: g.attention.pointer, outputGradient: dResidual,
-                input: a.attention.pointer, rows: rows, workspace: ws)
+            if layer == L - 1 {
+                // The forward ran this block's projection and MLP at the x rows only; the
+                // residual gradient is zero elsewhere (ln_f reads nothing else).
+                let xRows = XRows(count: count, points: points, positions: T, prefix: promptPositions)
+                xRows.gather(g.xRowResidual.pointer, from: dResidual, width: C, executor: executor)
+                projectionAndMLPBackward(
+                    layer, residualGradient: g.xRowResidual.pointer, attention: ws.xRowAttention.pointer,
+                    attentionGradient: g.xRowAttention.pointer, rows: xRows.count, workspace: ws)
+                g.attention.pointer.update(repeating: 0, count: rows * C)
+                xRows.scatter(g.xRowAttention.pointer, into: g.attention.pointer, width: C, executor: executor)
+                xRows.scatter(g.xRowResidual.pointer, into: dResidual, width: C, executor: executor)
+            } else {
+                projectionAndMLPBackward(
+                    layer, residualGradient: dResidual, attention: a.attention.pointer,
+                    attentionGradient: g.attention.pointer, rows: rows, workspace: ws)
+            }
             CausalSelfAttention.backward(
                 qkvGradient: g.qkv.pointer, outputGradient: g.attention.pointer, qkv: a.qkv.pointer,
                 probabilities: a.probabilities.pointer, scratch: g.attentionScratch.pointer,
@@ -488,6 +467,53 @@ public final class TransformerModel {
             positionEmbeddingGradient: offsets.positionEmbedding.flatMap { grad($0, trainable.positionEmbedding) },
             outputGradient: dResidual, tokens: ws.tokens.pointer, ones: ones,
             batch: count, positions: T, width: C, inputWidth: configuration.inputDimension, executor: executor)
+    }
+
+    /// Backward through `projectionAndMLPForward` of `layer` on `rows` rows: from the
+    /// gradient at the block's output in `residualGradient` (overwritten by the gradient at
+    /// residual_mid, where the attention's skip connection adds to it) to the gradient at the
+    /// attention output in `attentionGradient`.
+    private func projectionAndMLPBackward(
+        _ layer: Int, residualGradient dResidual: UnsafeMutablePointer<Float>, attention: UnsafePointer<Float>,
+        attentionGradient: UnsafeMutablePointer<Float>, rows: Int, workspace ws: ActivationWorkspace
+    ) {
+        guard let g = ws.gradients else { return }
+        let C = configuration.embedding, p = parameters.pointer, d = gradients.pointer
+        let on = trainable.blocks[layer], o = offsets.blocks[layer], a = ws.block(layer)
+        let ones = g.ones.pointer, partials = g.parameterPartials.pointer
+        func grad(_ offset: Int) -> UnsafeMutablePointer<Float>? { on ? d + offset : nil }
+        // MLP: residual_out = residual_mid + c_proj(gelu(c_fc(ln_2(residual_mid))))
+        Conv1D.backward(
+            inputGradient: g.fcGelu.pointer,
+            weightGradient: grad(o.mlpProjectionWeight), biasGradient: grad(o.mlpProjectionBias),
+            outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight, ones: ones, partials: partials,
+            rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
+        backwardLoRA(
+            layer, .mlpOutput, inputGradient: g.fcGelu.pointer, outputGradient: dResidual,
+            input: a.fcGelu.pointer, rows: rows, workspace: ws)
+        GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
+        Conv1D.backward(
+            inputGradient: g.normalized.pointer,
+            weightGradient: grad(o.mlpWeight), biasGradient: grad(o.mlpBias),
+            outputGradient: g.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones, partials: partials,
+            rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
+        backwardLoRA(
+            layer, .mlpInput, inputGradient: g.normalized.pointer, outputGradient: g.fc.pointer,
+            input: a.ln2.pointer, rows: rows, workspace: ws)
+        LayerNorm.backward(
+            inputGradient: dResidual, gainGradient: grad(o.ln2Gain), biasGradient: grad(o.ln2Bias),
+            outputGradient: g.normalized.pointer, input: a.residualMid.pointer, gain: p + o.ln2Gain,
+            mean: a.ln2Mean.pointer, inverseStd: a.ln2InverseStd.pointer, partials: g.normPartials.pointer,
+            rows: rows, width: C, executor: executor)
+        // residual_mid = residual_in + c_proj(attention)
+        Conv1D.backward(
+            inputGradient: attentionGradient,
+            weightGradient: grad(o.attentionProjectionWeight), biasGradient: grad(o.attentionProjectionBias),
+            outputGradient: dResidual, input: attention, weight: p + o.attentionProjectionWeight, ones: ones, partials: partials,
+            rows: rows, inputWidth: C, outputWidth: C, executor: executor)
+        backwardLoRA(
+            layer, .attentionOutput, inputGradient: attentionGradient, outputGradient: dResidual,
+            input: attention, rows: rows, workspace: ws)
     }
 
     // MARK: Input checks
