@@ -7,8 +7,7 @@
 #endif
 
 // tanh as the rational minimax approximation Eigen uses (about 1 ulp in float after
-// clamping to +-7.9988, where tanh is 1 to float precision); the same function as
-// RationalTanh in Swift, so both agree.
+// clamping to +-7.9988, where tanh is 1 to float precision).
 static inline float rational_tanh(float input) {
     const float limit = 7.99881172180175781f;
     float x = input > limit ? limit : (input < -limit ? -limit : input);

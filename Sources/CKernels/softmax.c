@@ -3,7 +3,6 @@
 
 // exp(x) for x <= 0 (after subtracting the row maximum): Cephes' expf polynomial in
 // branch-free scalar form so the loop over a row vectorises; relative error about 1e-7.
-// The same function as Exponential.exp in Swift.
 static inline float exp_nonpositive(float input) {
     float x = input < -87.3f ? -87.3f : input;
     const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer

@@ -4,7 +4,7 @@ import CKernels
 ///
 /// The loops are C (Sources/CKernels), compiled in AVX-512, AVX2 and baseline versions with
 /// the CPU's picked at load time: Swift code is built for baseline x86-64 (4-wide SSE), and
-/// GELU was a sixth of evaluation time. tanh is a clamped rational function (`RationalTanh`).
+/// GELU was a sixth of evaluation time. tanh is a clamped rational function (Eigen's).
 enum GELU {
     static func forward(output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, count: Int, executor: ParallelExecutor) {
         executor.forEachChunk(count: count, minimumPerWorker: 16_384) { range, _ in
