@@ -1,5 +1,5 @@
-/// SIMD helpers for the loops still written in Swift (the optimisers). Loops run 16 lanes at a time with a scalar tail,
-/// so any width works (the tiny test model has rows of 8 or 16).
+/// SIMD helpers for the loops still written in Swift (the optimisers). Loops run 16 lanes
+/// at a time with a scalar tail, so any width works (the tiny test model has rows of 8 or 16).
 enum VectorMath {
     typealias Vector = SIMD16<Float>
     static let lanes = 16
