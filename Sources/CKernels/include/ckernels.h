@@ -64,6 +64,12 @@ int polyicl_linear_forward(float *out, const float *input, const float *weight, 
 int polyicl_linear_parameter_gradients(float *weight_gradient, float *bias_gradient, const float *input,
                                        const float *output_gradient, long rows, long input_width,
                                        long output_width, float beta);
+// Runs task(context, i) for i in 0..<count, index 0 on the calling thread and the others on
+// the process's worker pool (cores - 1 threads that spin briefly between jobs), and returns
+// when all have finished. Returns -1 without running anything when the pool is in use by
+// another caller or has fewer than count - 1 workers: the caller then runs the job otherwise.
+typedef void (*polyicl_pool_task)(void *context, long index);
+int polyicl_pool_run(long count, polyicl_pool_task task, void *context);
 // GFLOP/s of `iterations` rounds of 12 AVX-512 FMAs on registers only, on the calling
 // thread: the core's arithmetic ceiling. -1 where the CPU has no AVX-512.
 double polyicl_fma_peak_gflops(long iterations);
