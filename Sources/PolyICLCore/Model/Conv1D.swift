@@ -102,9 +102,8 @@ enum Conv1D {
         let workers = executor.workerCount(for: rows, minimumPerWorker: minimumRows)
         let own = executor.usesOwnGemm
         executor.forEachChunk(count: rows, minimumPerWorker: minimumRows) { range, worker in
-            let partial = partials + (worker - 1) * stride
-            let dWeight = weightGradient.map { worker == 0 ? $0 : partial }
-            let dBias = biasGradient.map { worker == 0 ? $0 : partial + weightCount }
+            let dWeight = weightGradient.map { worker == 0 ? $0 : partials + (worker - 1) * stride }
+            let dBias = biasGradient.map { worker == 0 ? $0 : partials + (worker - 1) * stride + weightCount }
             let beta: Float = worker == 0 ? 1 : 0
             let x = input + range.lowerBound * inputWidth, dY = outputGradient + range.lowerBound * outputWidth
             if let dWeight {
