@@ -10,7 +10,7 @@ import Glibc
 /// runs single-threaded inside each worker (see `ParallelGemm`).
 ///
 /// Regions run on the process's worker pool (`polyicl_pool_run`, Sources/CKernels/pool.c),
-/// whose threads stay awake for a moment between regions: a training step is a few hundred
+/// whose threads stay awake for a moment between regions: a training step is about 150
 /// regions back to back, and waking a parked Dispatch thread for each cost 15-40 us and left
 /// a core idle for 5-10% of the step. A region started while the pool is busy (another
 /// caller, or a region inside a region) runs on Dispatch instead.
