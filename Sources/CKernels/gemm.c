@@ -368,12 +368,22 @@ static void multiply_block(const gemm_problem *p, float *restrict packedA, const
     }
 }
 
-// Optional work done on each row block of C while it is in cache (the fused Conv1D forward).
+// Optional work done on each row block of C while it is in cache (the fused Conv1D forward,
+// and the MLP's c_proj input gradient taken on through GELU).
 typedef struct {
-    const float *bias;      // C rows start from bias (+ residual): also in gemm_problem
+    const float *bias;        // C rows start from bias (+ residual): also in gemm_problem
     const float *residual;
-    float *gelu;            // after: gelu(C rows) written here
+    float *gelu;              // after: gelu(C rows) written here
+    const float *gelu_input;  // after: C rows *= gelu'(these rows of gelu_input)
 } row_block_hooks;
+
+// The hooks that follow a row block's product; C rows are contiguous (ldc == n).
+static void finish_row_block(const gemm_problem *p, const row_block_hooks *hooks, long i0, long rows) {
+    if (!hooks) return;
+    if (hooks->gelu) polyicl_gelu_forward(hooks->gelu + i0 * p->n, p->C + i0 * p->ldc, rows * p->n);
+    if (hooks->gelu_input)
+        polyicl_gelu_backward_in_place(p->C + i0 * p->ldc, hooks->gelu_input + i0 * p->n, rows * p->n);
+}
 
 GEMM_TARGET
 static int gemm_run(const gemm_problem *p, int transB, const float *B, long ldb, const row_block_hooks *hooks) {
@@ -384,8 +394,7 @@ static int gemm_run(const gemm_problem *p, int transB, const float *B, long ldb,
     if (p->k <= 0) {
         if (hooks && hooks->bias) polyicl_fill_bias_rows(p->C, hooks->residual, hooks->bias, p->m, p->n);
         else scale_tile(p->C, p->ldc, p->m, p->n, p->beta);
-        if (hooks && hooks->gelu)
-            for (long r = 0; r < p->m; r++) polyicl_gelu_forward(hooks->gelu + r * p->n, p->C + r * p->ldc, p->n);
+        finish_row_block(p, hooks, 0, p->m);
         return 0;
     }
     if (p->k * width <= GEMM_B_CAPACITY) {
@@ -401,7 +410,7 @@ static int gemm_run(const gemm_problem *p, int transB, const float *B, long ldb,
                 long kc = p->k - k0 < GEMM_KC ? p->k - k0 : GEMM_KC;
                 multiply_block(p, scratch->a, scratch->b + k0 * width, i0, mc, k0, kc);
             }
-            if (hooks && hooks->gelu) polyicl_gelu_forward(hooks->gelu + i0 * p->n, p->C + i0 * p->ldc, mc * p->n);
+            finish_row_block(p, hooks, i0, mc);
         }
         return 0;
     }
@@ -445,8 +454,18 @@ int polyicl_linear_forward(float *out, const float *input, const float *weight, 
     if (input_width * width > GEMM_B_CAPACITY) return -2;  // the caller falls back
     gemm_problem p = {0, rows, output_width, input_width, 1.0f, input, input_width, 0.0f, out, output_width, 0,
                       bias, residual, output_width, NULL};
-    row_block_hooks hooks = {bias, residual, gelu_out};
+    row_block_hooks hooks = {bias, residual, gelu_out, NULL};
     return gemm_run(&p, 0, weight, output_width, &hooks);
+}
+
+int polyicl_linear_input_gradient(float *input_gradient, const float *output_gradient, const float *weight,
+                                  const float *gelu_input, long rows, long input_width, long output_width) {
+    long width = (input_width + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
+    if (output_width * width > GEMM_B_CAPACITY) return -2;  // the caller falls back
+    gemm_problem p = {0, rows, input_width, output_width, 1.0f, output_gradient, output_width, 0.0f, input_gradient,
+                      input_width, 0, NULL, NULL, 0, NULL};
+    row_block_hooks hooks = {NULL, NULL, NULL, gelu_input};
+    return gemm_run(&p, 1, weight, output_width, &hooks);
 }
 
 #else
@@ -463,6 +482,13 @@ int polyicl_linear_parameter_gradients(float *weight_gradient, float *bias_gradi
                                        long output_width, float beta) {
     (void)weight_gradient; (void)bias_gradient; (void)input; (void)output_gradient; (void)rows;
     (void)input_width; (void)output_width; (void)beta;
+    return -4;
+}
+
+int polyicl_linear_input_gradient(float *input_gradient, const float *output_gradient, const float *weight,
+                                  const float *gelu_input, long rows, long input_width, long output_width) {
+    (void)input_gradient; (void)output_gradient; (void)weight; (void)gelu_input; (void)rows;
+    (void)input_width; (void)output_width;
     return -4;
 }
 

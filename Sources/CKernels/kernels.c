@@ -40,13 +40,20 @@ void polyicl_gelu_forward(float *restrict out, const float *restrict in, long co
     }
 }
 
+static inline float gelu_derivative(float x) {
+    float x2 = x * x;
+    float t = rational_tanh(K * x * (1.0f + C * x2));
+    float slope = 0.5f * x * (1.0f - t * t) * K * (1.0f + 3.0f * C * x2);
+    return 0.5f * (1.0f + t) + slope;
+}
+
 POLYICL_MULTIVERSION
 void polyicl_gelu_backward(float *restrict inputGradient, const float *restrict outputGradient,
                            const float *restrict in, long count) {
-    for (long i = 0; i < count; i++) {
-        float x = in[i], x2 = x * x;
-        float t = rational_tanh(K * x * (1.0f + C * x2));
-        float slope = 0.5f * x * (1.0f - t * t) * K * (1.0f + 3.0f * C * x2);
-        inputGradient[i] = outputGradient[i] * (0.5f * (1.0f + t) + slope);
-    }
+    for (long i = 0; i < count; i++) inputGradient[i] = outputGradient[i] * gelu_derivative(in[i]);
+}
+
+POLYICL_MULTIVERSION
+void polyicl_gelu_backward_in_place(float *restrict gradient, const float *restrict in, long count) {
+    for (long i = 0; i < count; i++) gradient[i] *= gelu_derivative(in[i]);
 }

@@ -230,6 +230,49 @@ import Darwin
         }
     }
 
+    /// c_proj's input gradient taken on through GELU (one fused pass with our GEMM, GEMM then
+    /// GELU backward with OpenBLAS) against Float64 (dOutput weight^T) * gelu_new'(x): row counts
+    /// that leave partial micro-tiles and split unevenly, one and three workers. The
+    /// pre-activations span GELU's curved part, its tails and the tanh clamp.
+    @Test(arguments: [true, false])
+    func conv1DInputGradientThroughGELUMatchesFloat64(ownGemm: Bool) {
+        var generator = RandomGenerator(seed: 13)
+        for threads in [1, 3] {
+            let executor = ParallelExecutor(threads: threads, ownGemm: ownGemm)
+            for (rows, inputWidth, outputWidth) in [(1_291, 512, 128), (37, 64, 16), (5, 7, 3)] {
+                let preActivation = randomFloats(rows * inputWidth, &generator).map { 8 * $0 }
+                let dOutput = randomFloats(rows * outputWidth, &generator)
+                let weight = randomFloats(inputWidth * outputWidth, &generator)
+                let activation = preActivation.map { x in 0.5 * x * (1 + Float(tanh(0.7978845608028654 * Double(x + 0.044715 * x * x * x)))) }
+                var dPreActivation = [Float](repeating: .nan, count: rows * inputWidth)
+                var partials = [Float](repeating: .nan, count: Conv1D.partialsCount(threads: threads, inputWidth: inputWidth, outputWidth: outputWidth))
+                Conv1D.backward(inputGradient: &dPreActivation, weightGradient: nil, biasGradient: nil,
+                                outputGradient: dOutput, input: activation, weight: weight, geluInput: preActivation,
+                                ones: [], partials: &partials,
+                                rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
+                // Float32 sums of n products are good to n * 6e-8 of the sum of their magnitudes,
+                // and GELU's slope to a few 1e-6 where 1 - tanh^2 is tiny: the bound is relative.
+                var worst: Double = 0
+                for r in 0..<rows {
+                    for i in 0..<inputWidth {
+                        var dActivation: Double = 0, magnitude: Double = 0
+                        for o in 0..<outputWidth {
+                            let term = Double(dOutput[r * outputWidth + o]) * Double(weight[i * outputWidth + o])
+                            dActivation += term
+                            magnitude += abs(term)
+                        }
+                        let x = Double(preActivation[r * inputWidth + i]), k = 0.7978845608028654, c = 0.044715
+                        let t = tanh(k * (x + c * x * x * x))
+                        let slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x)
+                        let error = abs(Double(dPreActivation[r * inputWidth + i]) - dActivation * slope)
+                        worst = max(worst, error / (magnitude * max(1, abs(slope)) + 1e-3))
+                    }
+                }
+                #expect(worst < 4e-6 + Double(outputWidth) * 6e-8, "\(threads) threads, \(rows)x\(outputWidth)->\(inputWidth): worst relative difference \(worst)")
+            }
+        }
+    }
+
     /// Attention forward and backward over positions spanning several 12x32 tiles (where the
     /// triangle skipping acts) against a Float64 implementation of the same formulas, both backends.
     @Test(arguments: [true, false])

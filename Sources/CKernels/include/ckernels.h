@@ -8,6 +8,8 @@
 void polyicl_gelu_forward(float *out, const float *in, long count);
 // inputGradient[i] = outputGradient[i] * gelu_new'(in[i]); buffers must not overlap.
 void polyicl_gelu_backward(float *inputGradient, const float *outputGradient, const float *in, long count);
+// gradient[i] *= gelu_new'(in[i]): the same as polyicl_gelu_backward with the gradient in place.
+void polyicl_gelu_backward_in_place(float *gradient, const float *in, long count);
 
 // LayerNorm of rows first + k * stride (k < count) of [*, width]; keeps mean and 1/std per row.
 void polyicl_layernorm_forward(float *out, float *mean, float *inverse_std, const float *in,
@@ -57,6 +59,12 @@ int polyicl_sgemm(int transA, int transB, long m, long n, long k, float alpha, c
 // Returns nonzero (nothing written) when the weight is too large for the packing buffer.
 int polyicl_linear_forward(float *out, const float *input, const float *weight, const float *bias,
                            const float *residual, float *gelu_out, long rows, long input_width, long output_width);
+// Conv1D's input gradient: input_gradient[rows, in] = output_gradient[rows, out] weight[in, out]^T,
+// and when gelu_input is non-null each row block is then multiplied by gelu_new'(gelu_input)
+// while in cache (the MLP's c_proj and GELU backward in one pass). Returns nonzero (nothing
+// written) when the weight is too large for the packing buffer.
+int polyicl_linear_input_gradient(float *input_gradient, const float *output_gradient, const float *weight,
+                                  const float *gelu_input, long rows, long input_width, long output_width);
 // Conv1D's parameter gradients over `rows` rows: weight_gradient[in, out] = beta * it +
 // input[rows, in]^T output_gradient[rows, out], and (when non-null) bias_gradient[out] =
 // beta * it + the column sums of output_gradient, summed while the GEMM packs them. Returns

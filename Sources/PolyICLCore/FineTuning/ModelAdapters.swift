@@ -131,6 +131,11 @@ public final class ModelAdapters {
         return block >= 0 && !loraOffsets.prefix(min(block + 1, loraOffsets.count)).allSatisfy(\.isEmpty)
     }
 
+    /// Whether `target` of block `layer` carries a LoRA adapter.
+    func hasLoRA(layer: Int, target: LoRATarget) -> Bool {
+        lora != nil && loraOffsets[layer][target] != nil
+    }
+
     /// Floats of scratch `loraForward` and `loraBackward` need for `rows` rows. The scratch
     /// belongs to the caller's workspace, so passes over different workspaces can run at once.
     func loraScratchCount(rows: Int) -> Int { 2 * rows * (lora?.rank ?? 0) }

@@ -58,14 +58,23 @@ enum Conv1D {
     /// `weightGradient`/`biasGradient` are accumulated (nil: the layer is frozen, no GEMM).
     /// `ones` holds at least `rows` ones (a bias gradient alone is a GEMV); `partials` holds
     /// `partialsCount(threads:inputWidth:outputWidth:)` floats of scratch.
+    ///
+    /// With `geluInput` (the input was gelu(geluInput), as c_proj's in the MLP),
+    /// `inputGradient` is the gradient with respect to `geluInput` instead: each block of rows
+    /// goes through GELU's backward while still in cache, which saves writing the gradient at
+    /// the GELU's output to memory and reading it back.
     static func backward(
         inputGradient: UnsafeMutablePointer<Float>?,
         weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
         outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        ones: UnsafePointer<Float>, partials: UnsafeMutablePointer<Float>,
+        geluInput: UnsafePointer<Float>? = nil, ones: UnsafePointer<Float>, partials: UnsafeMutablePointer<Float>,
         rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
     ) {
-        if let inputGradient {
+        if let inputGradient, let geluInput {
+            inputGradientThroughGELU(
+                inputGradient, outputGradient: outputGradient, weight: weight, geluInput: geluInput,
+                rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
+        } else if let inputGradient {
             // dInput[rows, in] = dOutput[rows, out] * weight[in, out]^T
             ParallelGemm.multiply(
                 transposeA: false, transposeB: true, m: rows, n: inputWidth, k: outputWidth,
@@ -77,6 +86,31 @@ enum Conv1D {
                 weightGradient: weightGradient, biasGradient: biasGradient, outputGradient: outputGradient,
                 input: input, ones: ones, partials: partials, rows: rows, inputWidth: inputWidth,
                 outputWidth: outputWidth, executor: executor)
+        }
+    }
+
+    /// dGeluInput = (dOutput weight^T) * gelu'(geluInput), over slices of whole 12-row tiles
+    /// (the split does not change any value: every row is computed alone).
+    private static func inputGradientThroughGELU(
+        _ inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, geluInput: UnsafePointer<Float>,
+        rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
+    ) {
+        let own = executor.usesOwnGemm, tile = 12
+        executor.forEachChunk(count: (rows + tile - 1) / tile) { tiles, _ in
+            let start = tiles.lowerBound * tile, end = min(rows, tiles.upperBound * tile)
+            guard start < end else { return }
+            let dInput = inputGradient + start * inputWidth, dOutput = outputGradient + start * outputWidth
+            let x = geluInput + start * inputWidth
+            // Nonzero only when the weight is too large for the packing buffer (or no AVX-512).
+            if own, polyicl_linear_input_gradient(dInput, dOutput, weight, x, end - start, inputWidth, outputWidth) == 0 {
+                return
+            }
+            ParallelGemm.single(
+                own: own, transposeA: false, transposeB: true, m: end - start, n: inputWidth, k: outputWidth,
+                alpha: 1, a: dOutput, lda: outputWidth, b: weight, ldb: outputWidth,
+                beta: 0, c: dInput, ldc: inputWidth)
+            polyicl_gelu_backward_in_place(dInput, x, (end - start) * inputWidth)
         }
     }
 

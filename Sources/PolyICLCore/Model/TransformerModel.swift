@@ -483,22 +483,37 @@ public final class TransformerModel {
         let ones = g.ones.pointer, partials = g.parameterPartials.pointer
         func grad(_ offset: Int) -> UnsafeMutablePointer<Float>? { on ? d + offset : nil }
         // MLP: residual_out = residual_mid + c_proj(gelu(c_fc(ln_2(residual_mid))))
-        Conv1D.backward(
-            inputGradient: g.fcGelu.pointer,
-            weightGradient: grad(o.mlpProjectionWeight), biasGradient: grad(o.mlpProjectionBias),
-            outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight, ones: ones, partials: partials,
-            rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
-        backwardLoRA(
-            layer, .mlpOutput, inputGradient: g.fcGelu.pointer, outputGradient: dResidual,
-            input: a.fcGelu.pointer, rows: rows, workspace: ws)
-        GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
+        // Unless a LoRA adapter on c_proj adds to the gradient at GELU's output, GELU's
+        // backward runs inside c_proj's input-gradient GEMM and fcGelu receives the gradient
+        // at c_fc's output.
+        let preActivationGradient: UnsafeMutablePointer<Float>
+        if adapters?.hasLoRA(layer: layer, target: .mlpOutput) ?? false {
+            Conv1D.backward(
+                inputGradient: g.fcGelu.pointer,
+                weightGradient: grad(o.mlpProjectionWeight), biasGradient: grad(o.mlpProjectionBias),
+                outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight, ones: ones, partials: partials,
+                rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
+            backwardLoRA(
+                layer, .mlpOutput, inputGradient: g.fcGelu.pointer, outputGradient: dResidual,
+                input: a.fcGelu.pointer, rows: rows, workspace: ws)
+            GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
+            preActivationGradient = g.fc.pointer
+        } else {
+            Conv1D.backward(
+                inputGradient: g.fcGelu.pointer,
+                weightGradient: grad(o.mlpProjectionWeight), biasGradient: grad(o.mlpProjectionBias),
+                outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight,
+                geluInput: a.fc.pointer, ones: ones, partials: partials,
+                rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
+            preActivationGradient = g.fcGelu.pointer
+        }
         Conv1D.backward(
             inputGradient: g.normalized.pointer,
             weightGradient: grad(o.mlpWeight), biasGradient: grad(o.mlpBias),
-            outputGradient: g.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones, partials: partials,
+            outputGradient: preActivationGradient, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones, partials: partials,
             rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
         backwardLoRA(
-            layer, .mlpInput, inputGradient: g.normalized.pointer, outputGradient: g.fc.pointer,
+            layer, .mlpInput, inputGradient: g.normalized.pointer, outputGradient: preActivationGradient,
             input: a.ln2.pointer, rows: rows, workspace: ws)
         LayerNorm.backward(
             inputGradient: dResidual, gainGradient: grad(o.ln2Gain), biasGradient: grad(o.ln2Bias),
