@@ -127,8 +127,9 @@ import Testing
         let weights = randomFloats(batch * T * C, &generator)
         func run(_ x: [Float]) -> (out: [Float], probabilities: [Float]) {
             var out = [Float](repeating: 0, count: batch * T * C)
-            var probabilities = [Float](repeating: 0, count: batch * heads * T * T)
-            CausalSelfAttention.forward(output: &out, probabilities: &probabilities, qkv: x,
+            var probabilities = [Float](repeating: 0, count: batch * heads * CausalSelfAttention.probabilityCount(positions: T))
+            var scores = [Float](repeating: .nan, count: executor.threads * T * T)
+            CausalSelfAttention.forward(output: &out, probabilities: &probabilities, scratch: &scores, qkv: x,
                                         batch: batch, positions: T, width: C, heads: heads, executor: executor)
             return (out, probabilities)
         }
@@ -140,7 +141,7 @@ import Testing
             }
         }
         var dQKV = [Float](repeating: 0, count: qkv.count)
-        var scratch = [Float](repeating: 0, count: 2 * T * T)
+        var scratch = [Float](repeating: .nan, count: executor.threads * 2 * T * T)
         CausalSelfAttention.backward(qkvGradient: &dQKV, outputGradient: weights, qkv: qkv, probabilities: probabilities,
                                      scratch: &scratch, batch: batch, positions: T, width: C, heads: heads, executor: executor)
         let numeric = finiteDifferenceGradient(of: { weightedSum(run($0).out, weights) }, at: qkv, indices: Array(qkv.indices))

@@ -29,6 +29,17 @@ void polyicl_softmax_causal(float *scores, long rows, long columns, long stride,
 void polyicl_softmax_causal_backward(float *gradient, const float *probabilities, long rows,
                                      long columns, long stride, long first_row);
 
+// A causal block's probabilities kept for the backward pass, compactly: row t is stored as
+// its first 16 * (t / 16 + 1) entries (entries at or past `columns` stored as zeros), rows
+// back to back. polyicl_causal_rows_count(rows) floats per block; with `dest` 64-byte
+// aligned every stored row is too, and pack writes them past the cache.
+long polyicl_causal_rows_count(long rows);
+void polyicl_causal_rows_pack(float *dest, const float *src, long rows, long columns, long stride);
+// The inverse into a [rows, stride] block: each row's stored entries below `columns`. The
+// rest of the block is not written, and every block of the same shape writes the same
+// places, so zeroing the block once before unpacking many keeps its upper triangle zero.
+void polyicl_causal_rows_unpack(float *dest, const float *src, long rows, long columns, long stride);
+
 // out[r, :] = bias + residual[r, :] (residual null: bias alone) for `rows` rows of `width`.
 void polyicl_fill_bias_rows(float *out, const float *residual, const float *bias, long rows, long width);
 // Single-precision row-major GEMM with our own AVX-512 micro-kernel (gemm.c). Call only when

@@ -13,6 +13,7 @@ final class ActivationWorkspace {
         let ln2, ln2Mean, ln2InverseStd: FloatBuffer
         let fc, fcGelu: FloatBuffer
 
+        /// `attentionCapacity`: floats of kept attention probabilities (0: not kept).
         init(rows: Int, width C: Int, attentionCapacity: Int) {
             ln1 = FloatBuffer(count: rows * C)
             ln1Mean = FloatBuffer(count: rows)
@@ -46,7 +47,8 @@ final class ActivationWorkspace {
             fc = FloatBuffer(count: rows * 4 * C)
             fcGelu = FloatBuffer(count: rows * 4 * C)
             predictions = FloatBuffer(count: rows)
-            attentionScratch = FloatBuffer(count: threads * positions * positions)
+            // Per worker: the score gradients' square and the probabilities' (CausalSelfAttention).
+            attentionScratch = FloatBuffer(count: threads * 2 * positions * positions)
             normPartials = FloatBuffer(count: threads * 2 * C)
             parameterPartials = FloatBuffer(count: Conv1D.partialsCount(threads: threads, inputWidth: C, outputWidth: 4 * C))
             ones = FloatBuffer(count: rows)
@@ -57,6 +59,7 @@ final class ActivationWorkspace {
     }
 
     let rowCapacity: Int
+    /// Floats of attention probabilities each block keeps for the backward pass (training only).
     let attentionCapacity: Int
     let positionCapacity: Int
     let heads: Int
@@ -71,6 +74,8 @@ final class ActivationWorkspace {
     /// densely: after attention it runs on these rows only (ln_f and read_out read nothing else).
     let xRowAttention, xRowResidual, xRowOutput: FloatBuffer
     let predictions: FloatBuffer
+    /// One T x T square per worker, where attention computes each (sequence, head) in cache.
+    let attentionScores: FloatBuffer
     let gradients: Gradients?
     private var loraBuffer = FloatBuffer(count: 0)
 
@@ -78,14 +83,15 @@ final class ActivationWorkspace {
         let C = configuration.embedding
         let rows = batch * positions
         rowCapacity = rows
-        attentionCapacity = batch * configuration.heads * positions * positions
+        let kept = training ? batch * configuration.heads * CausalSelfAttention.probabilityCount(positions: positions) : 0
+        attentionCapacity = kept
         positionCapacity = positions
         heads = configuration.heads
         storesAllLayers = training
         tokens = FloatBuffer(count: rows * configuration.inputDimension)
         residuals = (0..<(training ? configuration.layers + 1 : 2)).map { _ in FloatBuffer(count: rows * C) }
         blocks = (0..<(training ? configuration.layers : 1)).map { _ in
-            Block(rows: rows, width: C, attentionCapacity: batch * configuration.heads * positions * positions)
+            Block(rows: rows, width: C, attentionCapacity: kept)
         }
         // x rows are at most half of all rows (a soft prompt only adds rows).
         xRowAttention = FloatBuffer(count: (rows + 1) / 2 * C)
@@ -95,13 +101,15 @@ final class ActivationWorkspace {
         lnfMean = FloatBuffer(count: rows)
         lnfInverseStd = FloatBuffer(count: rows)
         predictions = FloatBuffer(count: rows)
+        attentionScores = FloatBuffer(count: threads * positions * positions)
         gradients = training ? Gradients(rows: rows, width: C, positions: positions, threads: threads) : nil
     }
 
     /// Largest number of sequences of `positions` positions one pass can hold.
     func sequenceCapacity(positions: Int) -> Int {
         guard positions <= positionCapacity else { return 0 }
-        return min(rowCapacity / positions, attentionCapacity / (heads * positions * positions))
+        guard storesAllLayers else { return rowCapacity / positions }
+        return min(rowCapacity / positions, attentionCapacity / (heads * CausalSelfAttention.probabilityCount(positions: positions)))
     }
 
     /// At least `count` floats for LoRA's intermediate products, grown on first need and kept

@@ -7,22 +7,35 @@ import CKernels
 /// causal mask's zero triangle (with our own GEMM; OpenBLAS computes it whole); the
 /// (sequence, head) pairs are spread over the workers. Softmax and its backward are C
 /// kernels (Sources/CKernels/softmax.c).
+///
+/// Each (sequence, head)'s scores and probabilities live in a per-worker square that stays
+/// in cache. Training keeps the probabilities for the backward pass in a compact causal
+/// layout (about half the square, streamed past the cache), and the backward pass unpacks
+/// them into a square again: writing every square whole to memory and reading it back cost
+/// more than the products over it.
 enum CausalSelfAttention {
-    /// qkv: [batch, T, 3C] (Q | K | V, heads side by side in each); output: [batch, T, C];
-    /// probabilities: [batch, heads, T, T] (zero above the diagonal), kept for backward.
+    /// Floats of kept probabilities per (sequence, head) for T positions: row t of the causal
+    /// block is kept as its first 16 * (t / 16 + 1) entries (Sources/CKernels/causal_rows.c),
+    /// about half of T * T.
+    static func probabilityCount(positions T: Int) -> Int { polyicl_causal_rows_count(T) }
+
+    /// qkv: [batch, T, 3C] (Q | K | V, heads side by side in each); output: [batch, T, C].
+    /// Each (sequence, head) is computed in the worker's `scratch` square (T * T floats per
+    /// worker, which stays in cache); with `probabilities` (batch * heads *
+    /// `probabilityCount(positions:)` floats) the probabilities are kept there for backward.
     static func forward(
-        output: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
-        qkv: UnsafePointer<Float>, batch: Int, positions T: Int, width C: Int, heads: Int,
-        executor: ParallelExecutor
+        output: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>?,
+        scratch: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
+        batch: Int, positions T: Int, width C: Int, heads: Int, executor: ParallelExecutor
     ) {
         let hs = C / heads
         let scale = 1 / Float(hs).squareRoot()
-        let own = executor.usesOwnGemm
-        executor.forEachChunk(count: batch * heads) { range, _ in
+        let own = executor.usesOwnGemm, kept = probabilityCount(positions: T)
+        executor.forEachChunk(count: batch * heads) { range, worker in
+            let p = scratch + worker * T * T
             for item in range {
                 let b = item / heads, h = item % heads
                 let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
-                let p = probabilities + item * T * T
                 // scores[T, T] = scale * Q[T, hs] K[T, hs]^T, on and below the diagonal (the
                 // softmax reads only those and writes the zeros above).
                 ParallelGemm.single(
@@ -34,11 +47,13 @@ enum CausalSelfAttention {
                     own: own, transposeA: false, transposeB: false, m: T, n: hs, k: T,
                     alpha: 1, a: p, lda: T, b: v, ldb: 3 * C, beta: 0, c: output + b * T * C + h * hs, ldc: C,
                     triangle: .lowerA)
+                if let probabilities { polyicl_causal_rows_pack(probabilities + item * kept, p, T, T, T) }
             }
         }
     }
 
-    /// qkvGradient [batch, T, 3C] is overwritten. `scratch` holds executor.threads * T * T floats.
+    /// qkvGradient [batch, T, 3C] is overwritten. `probabilities` are those `forward` kept;
+    /// `scratch` holds executor.threads * 2 * T * T floats.
     static func backward(
         qkvGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
         qkv: UnsafePointer<Float>, probabilities: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
@@ -46,15 +61,18 @@ enum CausalSelfAttention {
     ) {
         let hs = C / heads
         let scale = 1 / Float(hs).squareRoot()
-        let own = executor.usesOwnGemm
+        let own = executor.usesOwnGemm, kept = probabilityCount(positions: T)
         executor.forEachChunk(count: batch * heads) { range, worker in
-            let dScores = scratch + worker * T * T
+            let dScores = scratch + worker * 2 * T * T, p = dScores + T * T
+            // Zero above P's diagonal: the unpacking below writes the same entries for every
+            // item and never these (the GEMMs read some of them, OpenBLAS all).
+            p.update(repeating: 0, count: T * T)
             for item in range {
                 let b = item / heads, h = item % heads
                 let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
                 let dq = qkvGradient + b * T * 3 * C + h * hs, dk = dq + C, dv = dq + 2 * C
                 let dOut = outputGradient + b * T * C + h * hs
-                let p = probabilities + item * T * T
+                polyicl_causal_rows_unpack(p, probabilities + item * kept, T, T, T)
                 // dP[T, T] = dOut[T, hs] V^T, on and below the diagonal (all the softmax
                 // backward reads; it writes zeros above).
                 ParallelGemm.single(
@@ -63,7 +81,7 @@ enum CausalSelfAttention {
                 // dV[T, hs] = P^T dOut; row j of P^T is zero before column j.
                 ParallelGemm.single(
                     own: own, transposeA: true, transposeB: false, m: T, n: hs, k: T,
-                    alpha: 1, a: p, lda: T, b: dOut, ldb: C, beta: 0, c: dv, ldc: 3 * C, triangle: .upperA)
+                    alpha: 1, a: UnsafePointer(p), lda: T, b: dOut, ldb: C, beta: 0, c: dv, ldc: 3 * C, triangle: .upperA)
                 // Softmax backward: dS = P * (dP - sum_j P dP), row by row over the visible part.
                 polyicl_softmax_causal_backward(dScores, p, T, T, T, 0)
                 // dQ = scale * dS K ; dK = scale * dS^T Q

@@ -181,7 +181,7 @@ public final class TransformerModel {
         while inferenceWorkspaceList.count < lanes {
             inferenceWorkspaceList.append(ActivationWorkspace(
                 configuration: configuration, batch: max(1, 2_048 / positions), positions: positions,
-                training: false, threads: 1))
+                training: false, threads: executor.threads))
         }
         return inferenceWorkspaceList
     }
@@ -317,7 +317,8 @@ public final class TransformerModel {
             input: ws.residual(layer).pointer, gain: p + o.ln1Gain, bias: p + o.ln1Bias, rows: rows, width: C, executor: executor)
         attentionInputProjection(layer, output: a.qkv.pointer, input: a.ln1.pointer, rows: rows, workspace: ws, executor: executor)
         CausalSelfAttention.forward(
-            output: a.attention.pointer, probabilities: a.probabilities.pointer, qkv: a.qkv.pointer,
+            output: a.attention.pointer, probabilities: ws.gradients == nil ? nil : a.probabilities.pointer,
+            scratch: ws.attentionScores.pointer, qkv: a.qkv.pointer,
             batch: count, positions: T, width: C, heads: configuration.heads, executor: executor)
     }
 

@@ -1,0 +1,91 @@
+#include "ckernels.h"
+#include <stdint.h>
+#include <string.h>
+
+// The attention probabilities the backward pass needs, kept compactly: row t of a causal
+// [rows, columns] block is zero after column t, so only its first causal_row_length(t)
+// entries are stored (a whole number of 16-float vectors, so every stored row starts on a
+// cache line). That is about half of the square block. The forward pass computes each
+// block in a scratch square that stays in cache and streams only these rows out: writing
+// the square block whole sent twice the data to memory, through the cache.
+
+static inline long causal_row_length(long t) { return (t + 16) / 16 * 16; }
+
+long polyicl_causal_rows_count(long rows) {
+    long total = 0;
+    for (long t = 0; t < rows; t++) total += causal_row_length(t);
+    return total;
+}
+
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+#define CAUSAL_AVX512 1
+#define AVX512_TARGET __attribute__((target("avx512f")))
+
+static int has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+}
+
+static inline __mmask16 lanes_before(long end, long j) {
+    long n = end - j;
+    return (__mmask16)(n >= 16 ? 0xFFFF : n <= 0 ? 0 : (1u << n) - 1);
+}
+
+// Non-temporal stores: the rows are read again only in the backward pass, after the other
+// layers' work has long evicted them, so they go to memory without first being read into
+// the cache. The fence orders them before whatever tells another thread they are done.
+AVX512_TARGET
+static void pack_avx512(float *dest, const float *src, long rows, long columns, long stride) {
+    for (long t = 0; t < rows; t++) {
+        const float *row = src + t * stride;
+        long length = causal_row_length(t);
+        for (long j = 0; j < length; j += 16)
+            _mm512_stream_ps(dest + j, _mm512_maskz_loadu_ps(lanes_before(columns, j), row + j));
+        dest += length;
+    }
+    _mm_sfence();
+}
+
+AVX512_TARGET
+static void unpack_avx512(float *dest, const float *src, long rows, long columns, long stride) {
+    for (long t = 0; t < rows; t++) {
+        float *row = dest + t * stride;
+        long length = causal_row_length(t);
+        for (long j = 0; j < length; j += 16)
+            _mm512_mask_storeu_ps(row + j, lanes_before(columns, j), _mm512_load_ps(src + j));
+        src += length;
+    }
+}
+#else
+#define CAUSAL_AVX512 0
+#endif
+
+void polyicl_causal_rows_pack(float *dest, const float *src, long rows, long columns, long stride) {
+#if CAUSAL_AVX512
+    if (((uintptr_t)dest & 63) == 0 && has_avx512()) {
+        pack_avx512(dest, src, rows, columns, stride);
+        return;
+    }
+#endif
+    for (long t = 0; t < rows; t++) {
+        long length = causal_row_length(t), copied = length < columns ? length : columns;
+        memcpy(dest, src + t * stride, (size_t)copied * sizeof(float));
+        memset(dest + copied, 0, (size_t)(length - copied) * sizeof(float));
+        dest += length;
+    }
+}
+
+void polyicl_causal_rows_unpack(float *dest, const float *src, long rows, long columns, long stride) {
+#if CAUSAL_AVX512
+    if (((uintptr_t)src & 63) == 0 && has_avx512()) {
+        unpack_avx512(dest, src, rows, columns, stride);
+        return;
+    }
+#endif
+    for (long t = 0; t < rows; t++) {
+        long length = causal_row_length(t), copied = length < columns ? length : columns;
+        memcpy(dest + t * stride, src, (size_t)copied * sizeof(float));
+        src += length;
+    }
+}
