@@ -65,7 +65,7 @@ import PolyICLCore
             let reference = try NumpyFile.read(directory.appendingPathComponent(file)).values
             #expect(ours.count == reference.count)
             var worst = 0.0
-            for (a, b) in zip(ours, reference) { worst = max(worst, abs(a - b) / (1 + abs(b))) }
+            for (a, b) in zip(ours, reference) { worst = worse(worst, abs(a - b) / (1 + abs(b))) }
             #expect(worst < 1e-7, "\(baseline): largest relative difference \(worst)")
             for prompt in 0..<batch.count { #expect(ours[prompt * batch.points] == 0) }
         }

@@ -324,7 +324,7 @@ import Testing
                 #expect(reference.shape == [n, m])
                 let offset = model.weightOffset(layer: layer, target: target)
                 let ours = Array(merged[offset..<(offset + n * m)])
-                let worst = zip(ours, reference.floats).map { abs($0 - $1) }.max() ?? .infinity
+                let worst = worstError(zip(ours, reference.floats).map { Double(abs($0 - $1)) })
                 #expect(worst < 1e-5, "layer \(layer) \(target.rawValue): worst difference \(worst)")
             }
         }

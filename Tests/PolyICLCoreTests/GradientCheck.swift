@@ -22,7 +22,8 @@ func expectGradientsClose(
 ) {
     #expect(analytic.count == numeric.count, sourceLocation: sourceLocation)
     var worst: (index: Int, a: Float, n: Float)?
-    for i in analytic.indices where abs(analytic[i] - numeric[i]) > absolute + relative * abs(numeric[i]) {
+    // Written as "not within" so that a NaN on either side fails too.
+    for i in analytic.indices where !(abs(analytic[i] - numeric[i]) <= absolute + relative * abs(numeric[i])) {
         worst = (i, analytic[i], numeric[i])
         break
     }
@@ -30,6 +31,15 @@ func expectGradientsClose(
     // A check that would pass with all-zero gradients proves nothing.
     #expect(numeric.contains { abs($0) > 10 * absolute }, "\(label): gradients too small to test", sourceLocation: sourceLocation)
 }
+
+/// The larger of two errors, where NaN counts as the worst of all: Swift's `max` and
+/// `Sequence.max()` drop a NaN, so a kernel that wrote one would pass a plain `max` check.
+func worse(_ worst: Double, _ error: Double) -> Double {
+    worst.isNaN || error.isNaN ? .infinity : max(worst, error)
+}
+
+/// The largest of `errors`, infinite if any is NaN (see `worse`).
+func worstError<Errors: Sequence<Double>>(_ errors: Errors) -> Double { errors.reduce(0, worse) }
 
 func randomFloats(_ count: Int, _ generator: inout RandomGenerator, scale: Double = 1) -> [Float] {
     (0..<count).map { _ in Float(scale * generator.nextNormal()) }

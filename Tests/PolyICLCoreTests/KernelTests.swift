@@ -31,7 +31,7 @@ import Darwin
                         let y = transposeB ? b[j * ldb + p] : b[p * ldb + j]
                         sum += Double(x) * Double(y)
                     }
-                    worst = max(worst, abs(0.5 * sum + 2 * Double(c0[i * n + j]) - Double(c[i * n + j])))
+                    worst = worse(worst, abs(0.5 * sum + 2 * Double(c0[i * n + j]) - Double(c[i * n + j])))
                 }
             }
             #expect(worst < 1e-3, "m=\(m) n=\(n) k=\(k): worst difference \(worst)")
@@ -55,7 +55,7 @@ import Darwin
                 CausalSelfAttention.softmaxCausal($0.baseAddress! + 3 * r, rows: 1, columns: 3, stride: 3, firstRow: 1)
             }
             let e = Foundation_exp(Double(rows[3 * r + 1]))
-            worst = max(worst, abs(Double(scores[3 * r + 1]) - e / (1 + e)) / (e / (1 + e)))
+            worst = worse(worst, abs(Double(scores[3 * r + 1]) - e / (1 + e)) / (e / (1 + e)))
             #expect(scores[3 * r + 2] == 0)
         }
         #expect(worst < 1e-6, "worst relative error \(worst)")

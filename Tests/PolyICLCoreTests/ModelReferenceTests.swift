@@ -32,7 +32,7 @@ import PolyICLCore
             let ours = gradients[spec.offset..<(spec.offset + spec.count)].map(Double.init)
             let theirs = reference.gradients[spec.offset..<(spec.offset + spec.count)]
             let scale = theirs.map(abs).max() ?? 0
-            let worst = zip(ours, theirs).map { abs($0 - $1) }.max() ?? 0
+            let worst = worstError(zip(ours, theirs).map { abs($0 - $1) })
             #expect(worst <= 1e-3 * scale + 1e-6, "\(spec.name): max difference \(worst) at gradient scale \(scale)")
         }
     }
