@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 
 // Single-precision row-major GEMM for AVX-512, Goto/BLIS style: op(B) is packed into
 // column panels of GEMM_NR floats per k, op(A) into slivers of GEMM_MR floats per k, and a
@@ -12,18 +13,9 @@
 // Only called when polyicl_gemm_supported() says the CPU has AVX-512F; the Swift side
 // calls OpenBLAS otherwise.
 
-#if defined(__x86_64__) && defined(__clang__)
-#include <immintrin.h>
-#define GEMM_HAVE_AVX512 1
-#define GEMM_TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma")))
-#else
-#define GEMM_HAVE_AVX512 0
-#define GEMM_TARGET
-#endif
+#include "gemm_kernel.h"
 
 enum {
-    GEMM_MR = 12,
-    GEMM_NR = 32,
     // Rows of op(A) packed at a time (10 slivers): with KC, 120 KB of packed A in L2.
     GEMM_MC = 120,
     // Reduction depth per block: a packed B panel (KC x NR floats, 32 KB) stays in L1.
@@ -80,31 +72,6 @@ static gemm_scratch *thread_scratch(void) {
     }
     pthread_setspecific(scratch_key, s);
     return s;
-}
-
-// In-register transpose of 16 rows of 16 floats: t[i][j] becomes t[j][i].
-GEMM_TARGET
-static inline void transpose16(__m512 t[16]) {
-    __m512 a[16], b[16];
-    for (int i = 0; i < 8; i++) {
-        a[2 * i] = _mm512_unpacklo_ps(t[2 * i], t[2 * i + 1]);
-        a[2 * i + 1] = _mm512_unpackhi_ps(t[2 * i], t[2 * i + 1]);
-    }
-    // b[4i + j], 128-bit lane L: element 4L + j of rows 4i..4i+3.
-    for (int i = 0; i < 4; i++) {
-        b[4 * i + 0] = _mm512_shuffle_ps(a[4 * i], a[4 * i + 2], 0x44);
-        b[4 * i + 1] = _mm512_shuffle_ps(a[4 * i], a[4 * i + 2], 0xEE);
-        b[4 * i + 2] = _mm512_shuffle_ps(a[4 * i + 1], a[4 * i + 3], 0x44);
-        b[4 * i + 3] = _mm512_shuffle_ps(a[4 * i + 1], a[4 * i + 3], 0xEE);
-    }
-    for (int j = 0; j < 4; j++) {
-        __m512 c0 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0x88), c1 = _mm512_shuffle_f32x4(b[j], b[4 + j], 0xDD);
-        __m512 c2 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0x88), c3 = _mm512_shuffle_f32x4(b[8 + j], b[12 + j], 0xDD);
-        t[j] = _mm512_shuffle_f32x4(c0, c2, 0x88);
-        t[8 + j] = _mm512_shuffle_f32x4(c0, c2, 0xDD);
-        t[4 + j] = _mm512_shuffle_f32x4(c1, c3, 0x88);
-        t[12 + j] = _mm512_shuffle_f32x4(c1, c3, 0xDD);
-    }
 }
 
 // op(B)[k0..k0+kc, 0..n) into panels: panel p holds, for each k, columns p*NR..p*NR+NR-1
@@ -206,13 +173,14 @@ static void pack_a_sliver(float *restrict dest, int transA, const float *restric
 // beta == 0 never reading C (so NaN or garbage there is overwritten, as BLAS does). With
 // `bias` non-null the starting value is bias[j] (+ residual[r * ldr + j]) instead of beta * C:
 // Conv1D's bias and skip connection, added here rather than by a pass that fills C first.
-// lda == 0: `a` is a packed sliver (MR floats per k); otherwise `a` points at row 0 of a
+// lda == 0: `a` is a packed sliver (MR floats per k); lda < 0: op(A)[r][k] = a[k * -lda + r];
+// otherwise `a` points at row 0 of a
 // row-major op(A) with row pitch lda, read in place (all 12 rows must exist): packing
 // row-major A costs a strided gather per element, a quarter of the multiply at N = 128.
 GEMM_TARGET
-static void micro_kernel(long kc, const float *restrict a, long lda, const float *restrict b,
-                         float *restrict c, long ldc, long rows, long cols, float alpha, float beta,
-                         const float *restrict bias, const float *restrict residual, long ldr) {
+void polyicl_gemm_micro_kernel(long kc, const float *restrict a, long lda, const float *restrict b,
+                               float *restrict c, long ldc, long rows, long cols, float alpha, float beta,
+                               const float *restrict bias, const float *restrict residual, long ldr) {
     __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
     __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
     __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
@@ -233,6 +201,11 @@ static void micro_kernel(long kc, const float *restrict a, long lda, const float
     if (lda == 0) {
 #define PACKED_AT(r) (a + (r))
         MICRO_KERNEL_LOOP(PACKED_AT, a += GEMM_MR)
+    } else if (lda < 0) {
+        // op(A)[r][k] = a[k * -lda + r]: a transposed A read in place, 12 consecutive floats
+        // per k (attention's P^T and dS^T slivers, from a buffer in L1).
+        const long step = -lda;
+        MICRO_KERNEL_LOOP(PACKED_AT, a += step)
 #undef PACKED_AT
     } else {
         // Four base pointers, three rows each (base, base + lda, base + 2 lda): few registers.
@@ -359,10 +332,10 @@ static void multiply_block(const gemm_problem *p, float *restrict packedA, const
             const float *bias = first && p->bias ? p->bias + j0 : NULL;
             const float *residual = bias && p->residual ? p->residual + r0 * p->ldr + j0 : NULL;
             if (reads_a_in_place(p, rows))
-                micro_kernel(bhi - blo, p->A + r0 * p->lda + blo, p->lda, bp + (blo - k0) * GEMM_NR,
+                polyicl_gemm_micro_kernel(bhi - blo, p->A + r0 * p->lda + blo, p->lda, bp + (blo - k0) * GEMM_NR,
                              c, p->ldc, rows, cols, p->alpha, beta, bias, residual, p->ldr);
             else
-                micro_kernel(bhi - blo, packedA + s * kc * GEMM_MR + (blo - k0) * GEMM_MR, 0,
+                polyicl_gemm_micro_kernel(bhi - blo, packedA + s * kc * GEMM_MR + (blo - k0) * GEMM_MR, 0,
                              bp + (blo - k0) * GEMM_NR, c, p->ldc, rows, cols, p->alpha, beta, bias, residual, p->ldr);
         }
     }

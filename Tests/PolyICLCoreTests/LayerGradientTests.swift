@@ -141,7 +141,7 @@ import Testing
             }
         }
         var dQKV = [Float](repeating: 0, count: qkv.count)
-        var scratch = [Float](repeating: .nan, count: executor.threads * 2 * T * T)
+        var scratch = [Float](repeating: .nan, count: executor.threads * CausalSelfAttention.backwardScratchCount(positions: T))
         CausalSelfAttention.backward(qkvGradient: &dQKV, outputGradient: weights, qkv: qkv, probabilities: probabilities,
                                      scratch: &scratch, batch: batch, positions: T, width: C, heads: heads, executor: executor)
         let numeric = finiteDifferenceGradient(of: { weightedSum(run($0).out, weights) }, at: qkv, indices: Array(qkv.indices))

@@ -275,14 +275,17 @@ import Darwin
 
     /// Attention forward and backward over positions spanning several 12x32 tiles (where the
     /// triangle skipping acts) against a Float64 implementation of the same formulas, both
-    /// backends. The kept probabilities are checked in their documented compact layout (row t
-    /// as its first 16 * (t / 16 + 1) entries), stored both 64-byte aligned (streamed with
+    /// backends, head size 12 (whole-matrix products) and 32 (with our GEMM, the sliver-wise
+    /// backward kernel), positions that fill no tile evenly, one position and the standard
+    /// model's 162. The kept probabilities are checked in their documented compact layout (row
+    /// t as its first 16 * (t / 16 + 1) entries), stored both 64-byte aligned (streamed with
     /// AVX-512) and not (the portable copy); scratch starts as NaN, so nothing relies on it.
-    @Test(arguments: [true, false], [0, 1])
-    func attentionMatchesFloat64(ownGemm: Bool, misalignment: Int) {
+    @Test(arguments: [true, false], [(45, 24, 0), (45, 64, 1), (1, 64, 0), (13, 64, 0), (162, 128, 1)])
+    func attentionMatchesFloat64(ownGemm: Bool, shape: (positions: Int, width: Int, misalignment: Int)) {
         let executor = ParallelExecutor(threads: 2, ownGemm: ownGemm)
         var generator = RandomGenerator(seed: 11)
-        let batch = 3, T = 45, C = 24, heads = 2, hs = C / heads
+        let batch = 3, T = shape.positions, C = shape.width, heads = C == 128 ? 4 : 2, hs = C / heads
+        let misalignment = shape.misalignment
         let qkv = randomFloats(batch * T * 3 * C, &generator)
         let dOut = randomFloats(batch * T * C, &generator)
         var out = [Float](repeating: .nan, count: batch * T * C)
@@ -294,7 +297,7 @@ import Darwin
         CausalSelfAttention.forward(output: &out, probabilities: probabilities, scratch: &scores, qkv: qkv,
                                     batch: batch, positions: T, width: C, heads: heads, executor: executor)
         var dQKV = [Float](repeating: .nan, count: qkv.count)
-        var scratch = [Float](repeating: .nan, count: executor.threads * 2 * T * T)
+        var scratch = [Float](repeating: .nan, count: executor.threads * CausalSelfAttention.backwardScratchCount(positions: T))
         CausalSelfAttention.backward(qkvGradient: &dQKV, outputGradient: dOut, qkv: qkv, probabilities: probabilities,
                                      scratch: &scratch, batch: batch, positions: T, width: C, heads: heads, executor: executor)
         var rowStart = [Int](), start = 0

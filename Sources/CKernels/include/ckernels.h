@@ -83,6 +83,21 @@ int polyicl_linear_input_gradient(float *input_gradient, const float *output_gra
 int polyicl_linear_parameter_gradients(float *weight_gradient, float *bias_gradient, const float *input,
                                        const float *output_gradient, long rows, long input_width,
                                        long output_width, float beta);
+// Attention's backward for one (sequence, head) with head size 32 (every preset's), query
+// slivers of 12 rows at a time: dq, dk, dv (rows ld_gradient apart) are overwritten from q,
+// k, v (ld_qkv), dout (ld_dout) and the kept probabilities in the compact causal layout of
+// polyicl_causal_rows_pack. `scratch` holds polyicl_attention_backward_scratch_count(T)
+// floats. Returns nonzero (nothing written) when AVX-512 is not compiled in.
+long polyicl_attention_backward_scratch_count(long T);
+// The next (sequence, head) a worker will do, fetched toward L2 while this one computes.
+typedef struct {
+    const float *q, *dout, *dq;  // q: its Q rows (K and V follow width_bytes apart), as dq
+    long ld_qkv, ld_dout, ld_gradient, width_bytes;
+} attention_next;
+int polyicl_attention_backward_head32(float *dq, float *dk, float *dv, long ld_gradient, const float *q,
+                                      const float *k, const float *v, long ld_qkv, const float *dout,
+                                      long ld_dout, const float *probabilities, long T, float scale,
+                                      float *scratch, const attention_next *next);
 // Runs task(context, i) for i in 0..<count, index 0 on the calling thread and the others on
 // the process's worker pool (cores - 1 threads that spin briefly between jobs), and returns
 // when all have finished. Returns -1 without running anything when the pool is in use by

@@ -47,8 +47,7 @@ final class ActivationWorkspace {
             fc = FloatBuffer(count: rows * 4 * C)
             fcGelu = FloatBuffer(count: rows * 4 * C)
             predictions = FloatBuffer(count: rows)
-            // Per worker: the score gradients' square and the probabilities' (CausalSelfAttention).
-            attentionScratch = FloatBuffer(count: threads * 2 * positions * positions)
+            attentionScratch = FloatBuffer(count: threads * CausalSelfAttention.backwardScratchCount(positions: positions))
             normPartials = FloatBuffer(count: threads * 2 * C)
             parameterPartials = FloatBuffer(count: Conv1D.partialsCount(threads: threads, inputWidth: C, outputWidth: 4 * C))
             ones = FloatBuffer(count: rows)

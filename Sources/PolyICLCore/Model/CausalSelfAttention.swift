@@ -10,9 +10,10 @@ import CKernels
 ///
 /// Each (sequence, head)'s scores and probabilities live in a per-worker square that stays
 /// in cache. Training keeps the probabilities for the backward pass in a compact causal
-/// layout (about half the square, streamed past the cache), and the backward pass unpacks
-/// them into a square again: writing every square whole to memory and reading it back cost
-/// more than the products over it.
+/// layout (about half the square, streamed past the cache): writing every square whole to
+/// memory and reading it back cost more than the products over it. The backward pass reads
+/// them a sliver of query rows at a time (head size 32, our GEMM) or unpacks them into a
+/// square again.
 enum CausalSelfAttention {
     /// Floats of kept probabilities per (sequence, head) for T positions: row t of the causal
     /// block is kept as its first 16 * (t / 16 + 1) entries (Sources/CKernels/causal_rows.c),
@@ -52,8 +53,17 @@ enum CausalSelfAttention {
         }
     }
 
+    /// Scratch floats `backward` needs per worker for T positions.
+    static func backwardScratchCount(positions T: Int) -> Int {
+        max(2 * T * T, polyicl_attention_backward_scratch_count(T))
+    }
+
     /// qkvGradient [batch, T, 3C] is overwritten. `probabilities` are those `forward` kept;
-    /// `scratch` holds executor.threads * 2 * T * T floats.
+    /// `scratch` holds executor.threads * `backwardScratchCount(positions:)` floats.
+    ///
+    /// With our GEMM and head size 32 (every preset's), each (sequence, head) goes through
+    /// one C kernel that works a sliver of 12 query rows at a time
+    /// (polyicl_attention_backward_head32); otherwise through whole-matrix products.
     static func backward(
         qkvGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
         qkv: UnsafePointer<Float>, probabilities: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
@@ -62,8 +72,32 @@ enum CausalSelfAttention {
         let hs = C / heads
         let scale = 1 / Float(hs).squareRoot()
         let own = executor.usesOwnGemm, kept = probabilityCount(positions: T)
+        let perWorker = backwardScratchCount(positions: T)
+        if own && hs == 32 {
+            executor.forEachChunk(count: batch * heads) { range, worker in
+                func offsets(_ item: Int) -> (qkv: Int, output: Int) {
+                    let b = item / heads, h = item % heads
+                    return (b * T * 3 * C + h * hs, b * T * C + h * hs)
+                }
+                for item in range {
+                    let here = offsets(item), q = qkv + here.qkv, dq = qkvGradient + here.qkv
+                    func run(_ next: UnsafePointer<attention_next>?) {
+                        _ = polyicl_attention_backward_head32(
+                            dq, dq + C, dq + 2 * C, 3 * C, q, q + C, q + 2 * C, 3 * C, outputGradient + here.output, C,
+                            probabilities + item * kept, T, scale, scratch + worker * perWorker, next)
+                    }
+                    guard item + 1 < range.upperBound else { run(nil); continue }
+                    let there = offsets(item + 1)
+                    var next = attention_next(
+                        q: qkv + there.qkv, dout: outputGradient + there.output, dq: qkvGradient + there.qkv,
+                        ld_qkv: 3 * C, ld_dout: C, ld_gradient: 3 * C, width_bytes: C * MemoryLayout<Float>.stride)
+                    withUnsafePointer(to: &next) { run($0) }
+                }
+            }
+            return
+        }
         executor.forEachChunk(count: batch * heads) { range, worker in
-            let dScores = scratch + worker * 2 * T * T, p = dScores + T * T
+            let dScores = scratch + worker * perWorker, p = dScores + T * T
             // Zero above P's diagonal: the unpacking below writes the same entries for every
             // item and never these (the GEMMs read some of them, OpenBLAS all).
             p.update(repeating: 0, count: T * T)
