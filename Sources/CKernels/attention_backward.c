@@ -41,7 +41,7 @@ static void scatter_rows32(float *restrict dest, long stride, const float *restr
 // L2: they are strided 128-byte pieces of long rows, which the hardware prefetchers miss, and
 // fetched a few at a time (once per sliver) they arrive while this item computes.
 GEMM_TARGET
-static void prefetch_next(const attention_next *next, long first, long count, long T) {
+static void prefetch_next(const polyicl_attention_next *next, long first, long count, long T) {
     if (!next) return;
     for (long r = first; r < first + count && r < T; r++) {
         const char *qkv = (const char *)(next->q + r * next->ld_qkv);
@@ -62,7 +62,7 @@ GEMM_TARGET
 int polyicl_attention_backward_head32(float *dq, float *dk, float *dv, long ld_gradient, const float *q,
                                       const float *k, const float *v, long ld_qkv, const float *dout,
                                       long ld_dout, const float *probabilities, long T, float scale,
-                                      float *scratch, const attention_next *next) {
+                                      float *scratch, const polyicl_attention_next *next) {
     long rows = round_up(T, GEMM_MR) + GEMM_MR, pitch = round_up(T, GEMM_NR) + GEMM_NR;
     float *base = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     float *Kp = base, *Qp = Kp + rows * HEAD, *dOp = Qp + rows * HEAD;
@@ -131,7 +131,7 @@ long polyicl_attention_backward_scratch_count(long T) {
 int polyicl_attention_backward_head32(float *dq, float *dk, float *dv, long ld_gradient, const float *q,
                                       const float *k, const float *v, long ld_qkv, const float *dout,
                                       long ld_dout, const float *probabilities, long T, float scale,
-                                      float *scratch, const attention_next *next) {
+                                      float *scratch, const polyicl_attention_next *next) {
     (void)next;
     (void)dq; (void)dk; (void)dv; (void)ld_gradient; (void)q; (void)k; (void)v; (void)ld_qkv;
     (void)dout; (void)ld_dout; (void)probabilities; (void)T; (void)scale; (void)scratch;

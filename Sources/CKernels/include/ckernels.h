@@ -93,11 +93,11 @@ long polyicl_attention_backward_scratch_count(long T);
 typedef struct {
     const float *q, *dout, *dq;  // q: its Q rows (K and V follow width_bytes apart), as dq
     long ld_qkv, ld_dout, ld_gradient, width_bytes;
-} attention_next;
+} polyicl_attention_next;
 int polyicl_attention_backward_head32(float *dq, float *dk, float *dv, long ld_gradient, const float *q,
                                       const float *k, const float *v, long ld_qkv, const float *dout,
                                       long ld_dout, const float *probabilities, long T, float scale,
-                                      float *scratch, const attention_next *next);
+                                      float *scratch, const polyicl_attention_next *next);
 // Runs task(context, i) for i in 0..<count, index 0 on the calling thread and the others on
 // the process's worker pool (cores - 1 threads that spin briefly between jobs), and returns
 // when all have finished. Returns -1 without running anything when the pool is in use by

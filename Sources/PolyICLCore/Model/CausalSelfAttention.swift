@@ -81,14 +81,15 @@ enum CausalSelfAttention {
                 }
                 for item in range {
                     let here = offsets(item), q = qkv + here.qkv, dq = qkvGradient + here.qkv
-                    func run(_ next: UnsafePointer<attention_next>?) {
+                    func run(_ next: UnsafePointer<polyicl_attention_next>?) {
+                        // Nonzero only without AVX-512 compiled in, which `own` rules out.
                         _ = polyicl_attention_backward_head32(
                             dq, dq + C, dq + 2 * C, 3 * C, q, q + C, q + 2 * C, 3 * C, outputGradient + here.output, C,
                             probabilities + item * kept, T, scale, scratch + worker * perWorker, next)
                     }
                     guard item + 1 < range.upperBound else { run(nil); continue }
                     let there = offsets(item + 1)
-                    var next = attention_next(
+                    var next = polyicl_attention_next(
                         q: qkv + there.qkv, dout: outputGradient + there.output, dq: qkvGradient + there.qkv,
                         ld_qkv: 3 * C, ld_dout: C, ld_gradient: 3 * C, width_bytes: C * MemoryLayout<Float>.stride)
                     withUnsafePointer(to: &next) { run($0) }
