@@ -1,7 +1,7 @@
 #ifndef POLYICL_GEMM_KERNEL_H
 #define POLYICL_GEMM_KERNEL_H
 // What the GEMM (gemm.c) shares with the other kernels built on its micro-kernel
-// (attention_backward.c); not part of the module's interface.
+// (attention_head32.c); not part of the module's interface.
 
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>

@@ -128,7 +128,7 @@ import Testing
         func run(_ x: [Float]) -> (out: [Float], probabilities: [Float]) {
             var out = [Float](repeating: 0, count: batch * T * C)
             var probabilities = [Float](repeating: 0, count: batch * heads * CausalSelfAttention.probabilityCount(positions: T))
-            var scores = [Float](repeating: .nan, count: executor.threads * T * T)
+            var scores = [Float](repeating: .nan, count: executor.threads * CausalSelfAttention.forwardScratchCount(positions: T))
             CausalSelfAttention.forward(output: &out, probabilities: &probabilities, scratch: &scores, qkv: x,
                                         batch: batch, positions: T, width: C, heads: heads, executor: executor)
             return (out, probabilities)

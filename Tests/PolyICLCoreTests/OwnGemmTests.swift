@@ -293,7 +293,7 @@ import Darwin
         let storage = FloatBuffer(count: batch * heads * kept + misalignment)
         storage.pointer.update(repeating: .nan, count: storage.count)
         let probabilities = storage.pointer + misalignment
-        var scores = [Float](repeating: .nan, count: executor.threads * T * T)
+        var scores = [Float](repeating: .nan, count: executor.threads * CausalSelfAttention.forwardScratchCount(positions: T))
         CausalSelfAttention.forward(output: &out, probabilities: probabilities, scratch: &scores, qkv: qkv,
                                     batch: batch, positions: T, width: C, heads: heads, executor: executor)
         var dQKV = [Float](repeating: .nan, count: qkv.count)

@@ -83,17 +83,22 @@ int polyicl_linear_input_gradient(float *input_gradient, const float *output_gra
 int polyicl_linear_parameter_gradients(float *weight_gradient, float *bias_gradient, const float *input,
                                        const float *output_gradient, long rows, long input_width,
                                        long output_width, float beta);
-// Attention's backward for one (sequence, head) with head size 32 (every preset's), query
-// slivers of 12 rows at a time: dq, dk, dv (rows ld_gradient apart) are overwritten from q,
-// k, v (ld_qkv), dout (ld_dout) and the kept probabilities in the compact causal layout of
-// polyicl_causal_rows_pack. `scratch` holds polyicl_attention_backward_scratch_count(T)
-// floats. Returns nonzero (nothing written) when AVX-512 is not compiled in.
-long polyicl_attention_backward_scratch_count(long T);
-// The next (sequence, head) a worker will do, fetched toward L2 while this one computes.
+// Attention for one (sequence, head) with head size 32 (every preset's), query slivers of 12
+// rows at a time (attention_head32.c). Both take `scratch` of
+// polyicl_attention_head32_scratch_count(T) floats and return nonzero (nothing written) when
+// AVX-512 is not compiled in. Forward: out (rows ld_out apart) from q, k, v (rows ld_qkv
+// apart), and with `probabilities` non-null the probabilities in the compact causal layout of
+// polyicl_causal_rows_pack. Backward: dq, dk, dv (rows ld_gradient apart) are overwritten from
+// q, k, v, dout (ld_dout) and those probabilities. `next` (or null) is the (sequence, head)
+// the caller does next, fetched toward L2 meanwhile; its gradient and dout may be null.
+long polyicl_attention_head32_scratch_count(long T);
 typedef struct {
     const float *q, *dout, *dq;  // q: its Q rows (K and V follow width_bytes apart), as dq
     long ld_qkv, ld_dout, ld_gradient, width_bytes;
 } polyicl_attention_next;
+int polyicl_attention_forward_head32(float *out, long ld_out, const float *q, const float *k, const float *v,
+                                     long ld_qkv, float *probabilities, long T, float scale, float *scratch,
+                                     const polyicl_attention_next *next);
 int polyicl_attention_backward_head32(float *dq, float *dk, float *dv, long ld_gradient, const float *q,
                                       const float *k, const float *v, long ld_qkv, const float *dout,
                                       long ld_dout, const float *probabilities, long T, float scale,

@@ -73,7 +73,7 @@ final class ActivationWorkspace {
     /// densely: after attention it runs on these rows only (ln_f and read_out read nothing else).
     let xRowAttention, xRowResidual, xRowOutput: FloatBuffer
     let predictions: FloatBuffer
-    /// One T x T square per worker, where attention computes each (sequence, head) in cache.
+    /// Per worker, where attention's forward computes each (sequence, head) in cache.
     let attentionScores: FloatBuffer
     let gradients: Gradients?
     private var loraBuffer = FloatBuffer(count: 0)
@@ -100,7 +100,7 @@ final class ActivationWorkspace {
         lnfMean = FloatBuffer(count: rows)
         lnfInverseStd = FloatBuffer(count: rows)
         predictions = FloatBuffer(count: rows)
-        attentionScores = FloatBuffer(count: threads * positions * positions)
+        attentionScores = FloatBuffer(count: threads * CausalSelfAttention.forwardScratchCount(positions: positions))
         gradients = training ? Gradients(rows: rows, width: C, positions: positions, threads: threads) : nil
     }
 

@@ -3,10 +3,12 @@ import CKernels
 /// GPT-2's causal multi-head self-attention core (between c_attn and c_proj): per sequence
 /// and head, scores = Q K^T / sqrt(head_dim), causal softmax, output = P V.
 ///
-/// The products for one (sequence, head) are small single-threaded GEMMs that skip the
-/// causal mask's zero triangle (with our own GEMM; OpenBLAS computes it whole); the
-/// (sequence, head) pairs are spread over the workers. Softmax and its backward are C
-/// kernels (Sources/CKernels/softmax.c).
+/// The (sequence, head) pairs are spread over the workers. With our GEMM and head size 32
+/// (every preset's), each goes through a C kernel that works a sliver of 12 query rows at a
+/// time (Sources/CKernels/attention_head32.c); otherwise the products for one (sequence, head)
+/// are small single-threaded GEMMs that skip the causal mask's zero triangle (with our own
+/// GEMM; OpenBLAS computes it whole). Softmax and its backward are C kernels
+/// (Sources/CKernels/softmax.c).
 ///
 /// Each (sequence, head)'s scores and probabilities live in a per-worker square that stays
 /// in cache. Training keeps the probabilities for the backward pass in a compact causal
@@ -20,10 +22,20 @@ enum CausalSelfAttention {
     /// about half of T * T.
     static func probabilityCount(positions T: Int) -> Int { polyicl_causal_rows_count(T) }
 
+    /// Scratch floats `forward` needs per worker for T positions.
+    static func forwardScratchCount(positions T: Int) -> Int {
+        max(T * T, polyicl_attention_head32_scratch_count(T))
+    }
+
     /// qkv: [batch, T, 3C] (Q | K | V, heads side by side in each); output: [batch, T, C].
-    /// Each (sequence, head) is computed in the worker's `scratch` square (T * T floats per
-    /// worker, which stays in cache); with `probabilities` (batch * heads *
-    /// `probabilityCount(positions:)` floats) the probabilities are kept there for backward.
+    /// Each (sequence, head) is computed in the worker's part of `scratch`
+    /// (`forwardScratchCount(positions:)` floats per worker, which stays in cache); with
+    /// `probabilities` (batch * heads * `probabilityCount(positions:)` floats) the
+    /// probabilities are kept there for backward.
+    ///
+    /// With our GEMM and head size 32 (every preset's), each (sequence, head) goes through
+    /// one C kernel that works a sliver of 12 query rows at a time
+    /// (polyicl_attention_forward_head32); otherwise through whole-matrix products.
     static func forward(
         output: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>?,
         scratch: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
@@ -32,8 +44,29 @@ enum CausalSelfAttention {
         let hs = C / heads
         let scale = 1 / Float(hs).squareRoot()
         let own = executor.usesOwnGemm, kept = probabilityCount(positions: T)
+        let perWorker = forwardScratchCount(positions: T)
+        if own && hs == 32 {
+            executor.forEachChunk(count: batch * heads) { range, worker in
+                for item in range {
+                    let (b, h) = (item / heads, item % heads)
+                    let q = qkv + b * T * 3 * C + h * hs
+                    func run(_ next: UnsafePointer<polyicl_attention_next>?) {
+                        // Nonzero only without AVX-512 compiled in, which `own` rules out.
+                        _ = polyicl_attention_forward_head32(
+                            output + b * T * C + h * hs, C, q, q + C, q + 2 * C, 3 * C,
+                            probabilities.map { $0 + item * kept }, T, scale, scratch + worker * perWorker, next)
+                    }
+                    guard item + 1 < range.upperBound else { run(nil); continue }
+                    var next = polyicl_attention_next(
+                        q: qkv + ((item + 1) / heads) * T * 3 * C + ((item + 1) % heads) * hs, dout: nil, dq: nil,
+                        ld_qkv: 3 * C, ld_dout: 0, ld_gradient: 0, width_bytes: C * MemoryLayout<Float>.stride)
+                    withUnsafePointer(to: &next) { run($0) }
+                }
+            }
+            return
+        }
         executor.forEachChunk(count: batch * heads) { range, worker in
-            let p = scratch + worker * T * T
+            let p = scratch + worker * perWorker
             for item in range {
                 let b = item / heads, h = item % heads
                 let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
@@ -55,7 +88,7 @@ enum CausalSelfAttention {
 
     /// Scratch floats `backward` needs per worker for T positions.
     static func backwardScratchCount(positions T: Int) -> Int {
-        max(2 * T * T, polyicl_attention_backward_scratch_count(T))
+        max(2 * T * T, polyicl_attention_head32_scratch_count(T))
     }
 
     /// qkvGradient [batch, T, 3C] is overwritten. `probabilities` are those `forward` kept;
