@@ -93,8 +93,6 @@ int polyicl_attention_forward_head32(float *out, long ld_out, const float *q, co
     memset(Qp + T * HEAD, 0, sizeof(float) * (rows - T) * HEAD);
     memset(Vp + T * HEAD, 0, sizeof(float) * (rows - T) * HEAD);
     transpose_panels32(Kt, k, T, ld_qkv);
-    int stream = probabilities && ((uintptr_t)probabilities & 63) == 0;
-    long offset = 0;  // of the sliver's first row in the compact probabilities
     for (long r0 = 0; r0 < T; r0 += GEMM_MR) {
         long R = T - r0 < GEMM_MR ? T - r0 : GEMM_MR, J = r0 + R;
         prefetch_next(next, r0, GEMM_MR, T);
@@ -107,19 +105,9 @@ int polyicl_attention_forward_head32(float *out, long ld_out, const float *q, co
         polyicl_softmax_causal(S, R, J, pitch, r0);
         // out[R, 32] = P[R, J] V[J, 32].
         polyicl_gemm_micro_kernel(J, S, pitch, Vp, out + r0 * ld_out, ld_out, R, HEAD, 1.0f, 0.0f, NULL, NULL, 0);
-        if (!probabilities) continue;
-        for (long i = 0; i < R; i++) {
-            long t = r0 + i, length = (t + 16) / 16 * 16;
-            float *row = S + i * pitch;
-            for (long j = J; j < length; j++) row[j] = 0.0f;
-            if (stream)
-                for (long j = 0; j < length; j += 16) _mm512_stream_ps(probabilities + offset + j, _mm512_loadu_ps(row + j));
-            else
-                memcpy(probabilities + offset, row, sizeof(float) * length);
-            offset += length;
-        }
+        if (probabilities)
+            polyicl_causal_rows_pack(probabilities + polyicl_causal_rows_count(r0), S, R, J, pitch, r0);
     }
-    if (stream) _mm_sfence();
     return 0;
 }
 
@@ -141,17 +129,13 @@ int polyicl_attention_backward_head32(float *dq, float *dk, float *dv, long ld_g
     memset(dOp + T * HEAD, 0, sizeof(float) * (rows - T) * HEAD);
     memset(dKacc, 0, sizeof(float) * 2 * rows * HEAD);
     transpose_panels32(Vt, v, T, ld_qkv);
-    long offset = 0;  // of the sliver's first row in the compact probabilities
+    // Each sliver's rows store more than the last sliver's, so what unpacking leaves unwritten
+    // in P stays zero from here (the causal zeros past each row's stored part).
+    memset(P, 0, sizeof(float) * GEMM_MR * pitch);
     for (long r0 = 0; r0 < T; r0 += GEMM_MR) {
         long R = T - r0 < GEMM_MR ? T - r0 : GEMM_MR, J = r0 + R;
         prefetch_next(next, r0, GEMM_MR, T);
-        // P rows of the sliver from the compact layout, zero past each row's stored part.
-        for (long i = 0; i < R; i++) {
-            long t = r0 + i, length = (t + 16) / 16 * 16, copied = length < J ? length : J;
-            memcpy(P + i * pitch, probabilities + offset, sizeof(float) * copied);
-            if (copied < J) memset(P + i * pitch + copied, 0, sizeof(float) * (J - copied));
-            offset += length;
-        }
+        polyicl_causal_rows_unpack(P, probabilities + polyicl_causal_rows_count(r0), R, J, pitch, r0);
         // dP[R, J] = dO[R, 32] V^T[32, J], tile by tile.
         for (long j0 = 0; j0 < J; j0 += GEMM_NR) {
             long cols = J - j0 < GEMM_NR ? J - j0 : GEMM_NR;

@@ -12,9 +12,9 @@
 static inline long causal_row_length(long t) { return (t + 16) / 16 * 16; }
 
 long polyicl_causal_rows_count(long rows) {
-    long total = 0;
-    for (long t = 0; t < rows; t++) total += causal_row_length(t);
-    return total;
+    // Rows come in groups of 16 of equal length: group g holds 16 rows of 16 (g + 1) floats.
+    long groups = rows / 16, rest = rows % 16;
+    return 128 * groups * (groups + 1) + 16 * rest * (groups + 1);
 }
 
 #if defined(__x86_64__) && defined(__clang__)
@@ -36,10 +36,10 @@ static inline __mmask16 lanes_before(long end, long j) {
 // layers' work has long evicted them, so they go to memory without first being read into
 // the cache. The fence orders them before whatever tells another thread they are done.
 AVX512_TARGET
-static void pack_avx512(float *dest, const float *src, long rows, long columns, long stride) {
-    for (long t = 0; t < rows; t++) {
-        const float *row = src + t * stride;
-        long length = causal_row_length(t);
+static void pack_avx512(float *dest, const float *src, long rows, long columns, long stride, long first_row) {
+    for (long i = 0; i < rows; i++) {
+        const float *row = src + i * stride;
+        long length = causal_row_length(first_row + i);
         for (long j = 0; j < length; j += 16)
             _mm512_stream_ps(dest + j, _mm512_maskz_loadu_ps(lanes_before(columns, j), row + j));
         dest += length;
@@ -48,10 +48,10 @@ static void pack_avx512(float *dest, const float *src, long rows, long columns, 
 }
 
 AVX512_TARGET
-static void unpack_avx512(float *dest, const float *src, long rows, long columns, long stride) {
-    for (long t = 0; t < rows; t++) {
-        float *row = dest + t * stride;
-        long length = causal_row_length(t);
+static void unpack_avx512(float *dest, const float *src, long rows, long columns, long stride, long first_row) {
+    for (long i = 0; i < rows; i++) {
+        float *row = dest + i * stride;
+        long length = causal_row_length(first_row + i);
         for (long j = 0; j < length; j += 16)
             _mm512_mask_storeu_ps(row + j, lanes_before(columns, j), _mm512_load_ps(src + j));
         src += length;
@@ -61,31 +61,31 @@ static void unpack_avx512(float *dest, const float *src, long rows, long columns
 #define CAUSAL_AVX512 0
 #endif
 
-void polyicl_causal_rows_pack(float *dest, const float *src, long rows, long columns, long stride) {
+void polyicl_causal_rows_pack(float *dest, const float *src, long rows, long columns, long stride, long first_row) {
 #if CAUSAL_AVX512
     if (((uintptr_t)dest & 63) == 0 && has_avx512()) {
-        pack_avx512(dest, src, rows, columns, stride);
+        pack_avx512(dest, src, rows, columns, stride, first_row);
         return;
     }
 #endif
-    for (long t = 0; t < rows; t++) {
-        long length = causal_row_length(t), copied = length < columns ? length : columns;
-        memcpy(dest, src + t * stride, (size_t)copied * sizeof(float));
+    for (long i = 0; i < rows; i++) {
+        long length = causal_row_length(first_row + i), copied = length < columns ? length : columns;
+        memcpy(dest, src + i * stride, (size_t)copied * sizeof(float));
         memset(dest + copied, 0, (size_t)(length - copied) * sizeof(float));
         dest += length;
     }
 }
 
-void polyicl_causal_rows_unpack(float *dest, const float *src, long rows, long columns, long stride) {
+void polyicl_causal_rows_unpack(float *dest, const float *src, long rows, long columns, long stride, long first_row) {
 #if CAUSAL_AVX512
     if (((uintptr_t)src & 63) == 0 && has_avx512()) {
-        unpack_avx512(dest, src, rows, columns, stride);
+        unpack_avx512(dest, src, rows, columns, stride, first_row);
         return;
     }
 #endif
-    for (long t = 0; t < rows; t++) {
-        long length = causal_row_length(t), copied = length < columns ? length : columns;
-        memcpy(dest + t * stride, src, (size_t)copied * sizeof(float));
+    for (long i = 0; i < rows; i++) {
+        long length = causal_row_length(first_row + i), copied = length < columns ? length : columns;
+        memcpy(dest + i * stride, src, (size_t)copied * sizeof(float));
         src += length;
     }
 }

@@ -31,14 +31,17 @@ void polyicl_softmax_causal_backward(float *gradient, const float *probabilities
 
 // A causal block's probabilities kept for the backward pass, compactly: row t is stored as
 // its first 16 * (t / 16 + 1) entries (entries at or past `columns` stored as zeros), rows
-// back to back. polyicl_causal_rows_count(rows) floats per block; with `dest` 64-byte
-// aligned every stored row is too, and pack writes them past the cache.
+// back to back. polyicl_causal_rows_count(rows) floats per block, and row t starts
+// polyicl_causal_rows_count(t) floats in; with `dest` 64-byte aligned every stored row is
+// too, and pack writes them past the cache. Pack and unpack move `rows` rows of a
+// [rows, stride] block whose row i is the block's row first_row + i; `dest` (pack) or `src`
+// (unpack) points at row first_row's place in the compact layout.
 long polyicl_causal_rows_count(long rows);
-void polyicl_causal_rows_pack(float *dest, const float *src, long rows, long columns, long stride);
-// The inverse into a [rows, stride] block: each row's stored entries below `columns`. The
-// rest of the block is not written, and every block of the same shape writes the same
-// places, so zeroing the block once before unpacking many keeps its upper triangle zero.
-void polyicl_causal_rows_unpack(float *dest, const float *src, long rows, long columns, long stride);
+void polyicl_causal_rows_pack(float *dest, const float *src, long rows, long columns, long stride, long first_row);
+// Unpack writes each row's stored entries below `columns` and nothing else; every block of
+// the same shape writes the same places, so zeroing the block once before unpacking many
+// keeps its upper triangle zero.
+void polyicl_causal_rows_unpack(float *dest, const float *src, long rows, long columns, long stride, long first_row);
 
 // out[r, :] = bias + residual[r, :] (residual null: bias alone) for `rows` rows of `width`.
 void polyicl_fill_bias_rows(float *out, const float *residual, const float *bias, long rows, long width);

@@ -46,21 +46,16 @@ enum CausalSelfAttention {
         let own = executor.usesOwnGemm, kept = probabilityCount(positions: T)
         let perWorker = forwardScratchCount(positions: T)
         if own && hs == 32 {
+            let layout = HeadLayout(heads: heads, positions: T, width: C)
             executor.forEachChunk(count: batch * heads) { range, worker in
                 for item in range {
-                    let (b, h) = (item / heads, item % heads)
-                    let q = qkv + b * T * 3 * C + h * hs
-                    func run(_ next: UnsafePointer<polyicl_attention_next>?) {
+                    let here = layout.offsets(item), q = qkv + here.qkv
+                    layout.withNext(after: item, in: range, qkv: qkv) { next in
                         // Nonzero only without AVX-512 compiled in, which `own` rules out.
                         _ = polyicl_attention_forward_head32(
-                            output + b * T * C + h * hs, C, q, q + C, q + 2 * C, 3 * C,
+                            output + here.output, C, q, q + C, q + 2 * C, 3 * C,
                             probabilities.map { $0 + item * kept }, T, scale, scratch + worker * perWorker, next)
                     }
-                    guard item + 1 < range.upperBound else { run(nil); continue }
-                    var next = polyicl_attention_next(
-                        q: qkv + ((item + 1) / heads) * T * 3 * C + ((item + 1) % heads) * hs, dout: nil, dq: nil,
-                        ld_qkv: 3 * C, ld_dout: 0, ld_gradient: 0, width_bytes: C * MemoryLayout<Float>.stride)
-                    withUnsafePointer(to: &next) { run($0) }
                 }
             }
             return
@@ -81,7 +76,7 @@ enum CausalSelfAttention {
                     own: own, transposeA: false, transposeB: false, m: T, n: hs, k: T,
                     alpha: 1, a: p, lda: T, b: v, ldb: 3 * C, beta: 0, c: output + b * T * C + h * hs, ldc: C,
                     triangle: .lowerA)
-                if let probabilities { polyicl_causal_rows_pack(probabilities + item * kept, p, T, T, T) }
+                if let probabilities { polyicl_causal_rows_pack(probabilities + item * kept, p, T, T, T, 0) }
             }
         }
     }
@@ -107,25 +102,16 @@ enum CausalSelfAttention {
         let own = executor.usesOwnGemm, kept = probabilityCount(positions: T)
         let perWorker = backwardScratchCount(positions: T)
         if own && hs == 32 {
+            let layout = HeadLayout(heads: heads, positions: T, width: C)
             executor.forEachChunk(count: batch * heads) { range, worker in
-                func offsets(_ item: Int) -> (qkv: Int, output: Int) {
-                    let b = item / heads, h = item % heads
-                    return (b * T * 3 * C + h * hs, b * T * C + h * hs)
-                }
                 for item in range {
-                    let here = offsets(item), q = qkv + here.qkv, dq = qkvGradient + here.qkv
-                    func run(_ next: UnsafePointer<polyicl_attention_next>?) {
+                    let here = layout.offsets(item), q = qkv + here.qkv, dq = qkvGradient + here.qkv
+                    layout.withNext(after: item, in: range, qkv: qkv, outputGradient: outputGradient, qkvGradient: qkvGradient) { next in
                         // Nonzero only without AVX-512 compiled in, which `own` rules out.
                         _ = polyicl_attention_backward_head32(
                             dq, dq + C, dq + 2 * C, 3 * C, q, q + C, q + 2 * C, 3 * C, outputGradient + here.output, C,
                             probabilities + item * kept, T, scale, scratch + worker * perWorker, next)
                     }
-                    guard item + 1 < range.upperBound else { run(nil); continue }
-                    let there = offsets(item + 1)
-                    var next = polyicl_attention_next(
-                        q: qkv + there.qkv, dout: outputGradient + there.output, dq: qkvGradient + there.qkv,
-                        ld_qkv: 3 * C, ld_dout: C, ld_gradient: 3 * C, width_bytes: C * MemoryLayout<Float>.stride)
-                    withUnsafePointer(to: &next) { run($0) }
                 }
             }
             return
@@ -140,7 +126,7 @@ enum CausalSelfAttention {
                 let q = qkv + b * T * 3 * C + h * hs, k = q + C, v = q + 2 * C
                 let dq = qkvGradient + b * T * 3 * C + h * hs, dk = dq + C, dv = dq + 2 * C
                 let dOut = outputGradient + b * T * C + h * hs
-                polyicl_causal_rows_unpack(p, probabilities + item * kept, T, T, T)
+                polyicl_causal_rows_unpack(p, probabilities + item * kept, T, T, T, 0)
                 // dP[T, T] = dOut[T, hs] V^T, on and below the diagonal (all the softmax
                 // backward reads; it writes zeros above).
                 ParallelGemm.single(
@@ -161,6 +147,33 @@ enum CausalSelfAttention {
                     own: own, transposeA: true, transposeB: false, m: T, n: hs, k: T,
                     alpha: scale, a: dScores, lda: T, b: q, ldb: 3 * C, beta: 0, c: dk, ldc: 3 * C, triangle: .upperA)
             }
+        }
+    }
+
+    /// Where (sequence, head) `item` lives in the [batch, T, 3C] and [batch, T, C] buffers.
+    private struct HeadLayout {
+        let heads: Int, positions: Int, width: Int
+
+        /// Of its Q rows in qkv (and in the qkv gradient), and of its slice of the output.
+        func offsets(_ item: Int) -> (qkv: Int, output: Int) {
+            let b = item / heads, h = item % heads, hs = width / heads
+            return (b * positions * 3 * width + h * hs, b * positions * width + h * hs)
+        }
+
+        /// Calls `body` with the item a worker does after `item` (the C kernels fetch its rows
+        /// meanwhile), or with nil when `item` is the last of the worker's `range`.
+        func withNext(
+            after item: Int, in range: Range<Int>, qkv: UnsafePointer<Float>,
+            outputGradient: UnsafePointer<Float>? = nil, qkvGradient: UnsafeMutablePointer<Float>? = nil,
+            _ body: (UnsafePointer<polyicl_attention_next>?) -> Void
+        ) {
+            guard item + 1 < range.upperBound else { return body(nil) }
+            let there = offsets(item + 1)
+            var next = polyicl_attention_next(
+                q: qkv + there.qkv, dout: outputGradient.map { $0 + there.output },
+                dq: qkvGradient.map { UnsafePointer($0 + there.qkv) },
+                ld_qkv: 3 * width, ld_dout: width, ld_gradient: 3 * width, width_bytes: width * MemoryLayout<Float>.stride)
+            withUnsafePointer(to: &next) { body($0) }
         }
     }
 

@@ -487,26 +487,19 @@ public final class TransformerModel {
         // Unless a LoRA adapter on c_proj adds to the gradient at GELU's output, GELU's
         // backward runs inside c_proj's input-gradient GEMM and fcGelu receives the gradient
         // at c_fc's output.
-        let preActivationGradient: UnsafeMutablePointer<Float>
-        if adapters?.hasLoRA(layer: layer, target: .mlpOutput) ?? false {
-            Conv1D.backward(
-                inputGradient: g.fcGelu.pointer,
-                weightGradient: grad(o.mlpProjectionWeight), biasGradient: grad(o.mlpProjectionBias),
-                outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight, ones: ones, partials: partials,
-                rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
+        let loraOnProjection = adapters?.hasLoRA(layer: layer, target: .mlpOutput) ?? false
+        Conv1D.backward(
+            inputGradient: g.fcGelu.pointer,
+            weightGradient: grad(o.mlpProjectionWeight), biasGradient: grad(o.mlpProjectionBias),
+            outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight,
+            geluInput: loraOnProjection ? nil : a.fc.pointer, ones: ones, partials: partials,
+            rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
+        let preActivationGradient = loraOnProjection ? g.fc.pointer : g.fcGelu.pointer
+        if loraOnProjection {
             backwardLoRA(
                 layer, .mlpOutput, inputGradient: g.fcGelu.pointer, outputGradient: dResidual,
                 input: a.fcGelu.pointer, rows: rows, workspace: ws)
             GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
-            preActivationGradient = g.fc.pointer
-        } else {
-            Conv1D.backward(
-                inputGradient: g.fcGelu.pointer,
-                weightGradient: grad(o.mlpProjectionWeight), biasGradient: grad(o.mlpProjectionBias),
-                outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight,
-                geluInput: a.fc.pointer, ones: ones, partials: partials,
-                rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
-            preActivationGradient = g.fcGelu.pointer
         }
         Conv1D.backward(
             inputGradient: g.normalized.pointer,
