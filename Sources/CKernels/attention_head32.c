@@ -108,6 +108,7 @@ int polyicl_attention_forward_head32(float *out, long ld_out, const float *q, co
         if (probabilities)
             polyicl_causal_rows_pack(probabilities + polyicl_causal_rows_count(r0), S, R, J, pitch, r0);
     }
+    if (probabilities) polyicl_causal_rows_fence();
     return 0;
 }
 

@@ -34,7 +34,8 @@ static inline __mmask16 lanes_before(long end, long j) {
 
 // Non-temporal stores: the rows are read again only in the backward pass, after the other
 // layers' work has long evicted them, so they go to memory without first being read into
-// the cache. The fence orders them before whatever tells another thread they are done.
+// the cache. polyicl_causal_rows_fence orders them, once after many packs (a fence per
+// sliver stalled the forward pass).
 AVX512_TARGET
 static void pack_avx512(float *dest, const float *src, long rows, long columns, long stride, long first_row) {
     for (long i = 0; i < rows; i++) {
@@ -44,7 +45,6 @@ static void pack_avx512(float *dest, const float *src, long rows, long columns, 
             _mm512_stream_ps(dest + j, _mm512_maskz_loadu_ps(lanes_before(columns, j), row + j));
         dest += length;
     }
-    _mm_sfence();
 }
 
 AVX512_TARGET
@@ -74,6 +74,12 @@ void polyicl_causal_rows_pack(float *dest, const float *src, long rows, long col
         memset(dest + copied, 0, (size_t)(length - copied) * sizeof(float));
         dest += length;
     }
+}
+
+void polyicl_causal_rows_fence(void) {
+#if CAUSAL_AVX512
+    _mm_sfence();
+#endif
 }
 
 void polyicl_causal_rows_unpack(float *dest, const float *src, long rows, long columns, long stride, long first_row) {

@@ -38,6 +38,9 @@ void polyicl_softmax_causal_backward(float *gradient, const float *probabilities
 // (unpack) points at row first_row's place in the compact layout.
 long polyicl_causal_rows_count(long rows);
 void polyicl_causal_rows_pack(float *dest, const float *src, long rows, long columns, long stride, long first_row);
+// Orders the stores of the packs before it ahead of later stores: call it after a worker's
+// last pack, before the rows may be read by another thread.
+void polyicl_causal_rows_fence(void);
 // Unpack writes each row's stored entries below `columns` and nothing else; every block of
 // the same shape writes the same places, so zeroing the block once before unpacking many
 // keeps its upper triangle zero.

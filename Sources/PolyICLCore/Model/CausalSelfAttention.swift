@@ -78,6 +78,7 @@ enum CausalSelfAttention {
                     triangle: .lowerA)
                 if let probabilities { polyicl_causal_rows_pack(probabilities + item * kept, p, T, T, T, 0) }
             }
+            if probabilities != nil { polyicl_causal_rows_fence() }
         }
     }
 
