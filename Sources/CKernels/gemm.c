@@ -347,15 +347,19 @@ typedef struct {
     const float *bias;        // C rows start from bias (+ residual): also in gemm_problem
     const float *residual;
     float *gelu;              // after: gelu(C rows) written here
-    const float *gelu_input;  // after: C rows *= gelu'(these rows of gelu_input)
+    int keep_gelu_slope;      // and C rows replaced by gelu'(C rows)
+    const float *gelu_slope;  // after: C rows *= these rows of gelu_slope
 } row_block_hooks;
 
 // The hooks that follow a row block's product; C rows are contiguous (ldc == n).
 static void finish_row_block(const gemm_problem *p, const row_block_hooks *hooks, long i0, long rows) {
     if (!hooks) return;
-    if (hooks->gelu) polyicl_gelu_forward(hooks->gelu + i0 * p->n, p->C + i0 * p->ldc, rows * p->n);
-    if (hooks->gelu_input)
-        polyicl_gelu_backward_in_place(p->C + i0 * p->ldc, hooks->gelu_input + i0 * p->n, rows * p->n);
+    if (hooks->gelu && hooks->keep_gelu_slope)
+        polyicl_gelu_forward_keeping_slope(hooks->gelu + i0 * p->n, p->C + i0 * p->ldc, rows * p->n);
+    else if (hooks->gelu)
+        polyicl_gelu_forward(hooks->gelu + i0 * p->n, p->C + i0 * p->ldc, rows * p->n);
+    if (hooks->gelu_slope)
+        polyicl_gelu_backward_in_place(p->C + i0 * p->ldc, hooks->gelu_slope + i0 * p->n, rows * p->n);
 }
 
 GEMM_TARGET
@@ -422,22 +426,23 @@ int polyicl_linear_parameter_gradients(float *weight_gradient, float *bias_gradi
 }
 
 int polyicl_linear_forward(float *out, const float *input, const float *weight, const float *bias,
-                           const float *residual, float *gelu_out, long rows, long input_width, long output_width) {
+                           const float *residual, float *gelu_out, int keep_gelu_slope, long rows, long input_width,
+                           long output_width) {
     long width = (output_width + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
     if (input_width * width > GEMM_B_CAPACITY) return -2;  // the caller falls back
     gemm_problem p = {0, rows, output_width, input_width, 1.0f, input, input_width, 0.0f, out, output_width, 0,
                       bias, residual, output_width, NULL};
-    row_block_hooks hooks = {bias, residual, gelu_out, NULL};
+    row_block_hooks hooks = {bias, residual, gelu_out, keep_gelu_slope, NULL};
     return gemm_run(&p, 0, weight, output_width, &hooks);
 }
 
 int polyicl_linear_input_gradient(float *input_gradient, const float *output_gradient, const float *weight,
-                                  const float *gelu_input, long rows, long input_width, long output_width) {
+                                  const float *gelu_slope, long rows, long input_width, long output_width) {
     long width = (input_width + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
     if (output_width * width > GEMM_B_CAPACITY) return -2;  // the caller falls back
     gemm_problem p = {0, rows, input_width, output_width, 1.0f, output_gradient, output_width, 0.0f, input_gradient,
                       input_width, 0, NULL, NULL, 0, NULL};
-    row_block_hooks hooks = {NULL, NULL, NULL, gelu_input};
+    row_block_hooks hooks = {NULL, NULL, NULL, 0, gelu_slope};
     return gemm_run(&p, 1, weight, output_width, &hooks);
 }
 
@@ -459,15 +464,16 @@ int polyicl_linear_parameter_gradients(float *weight_gradient, float *bias_gradi
 }
 
 int polyicl_linear_input_gradient(float *input_gradient, const float *output_gradient, const float *weight,
-                                  const float *gelu_input, long rows, long input_width, long output_width) {
-    (void)input_gradient; (void)output_gradient; (void)weight; (void)gelu_input; (void)rows;
+                                  const float *gelu_slope, long rows, long input_width, long output_width) {
+    (void)input_gradient; (void)output_gradient; (void)weight; (void)gelu_slope; (void)rows;
     (void)input_width; (void)output_width;
     return -4;
 }
 
 int polyicl_linear_forward(float *out, const float *input, const float *weight, const float *bias,
-                           const float *residual, float *gelu_out, long rows, long input_width, long output_width) {
-    (void)out; (void)input; (void)weight; (void)bias; (void)residual; (void)gelu_out;
+                           const float *residual, float *gelu_out, int keep_gelu_slope, long rows, long input_width,
+                           long output_width) {
+    (void)out; (void)input; (void)weight; (void)bias; (void)residual; (void)gelu_out; (void)keep_gelu_slope;
     (void)rows; (void)input_width; (void)output_width;
     return -4;
 }

@@ -31,29 +31,41 @@ static inline float rational_tanh(float input) {
 static const float K = 0.7978845608028654f;  // sqrt(2 / pi)
 static const float C = 0.044715f;
 
-POLYICL_MULTIVERSION
-void polyicl_gelu_forward(float *restrict out, const float *restrict in, long count) {
-    for (long i = 0; i < count; i++) {
-        float x = in[i];
-        float t = rational_tanh(K * (x + C * x * x * x));
-        out[i] = 0.5f * x * (1.0f + t);
-    }
-}
+// One tanh serves gelu_new and its slope: training's forward keeps the slope for the
+// backward, which then multiplies instead of evaluating tanh a second time.
+static inline float gelu_tanh(float x) { return rational_tanh(K * x * (1.0f + C * x * x)); }
 
-static inline float gelu_derivative(float x) {
-    float x2 = x * x;
-    float t = rational_tanh(K * x * (1.0f + C * x2));
-    float slope = 0.5f * x * (1.0f - t * t) * K * (1.0f + 3.0f * C * x2);
+static inline float gelu_value(float x, float t) { return 0.5f * x * (1.0f + t); }
+
+static inline float gelu_slope(float x, float t) {
+    float slope = 0.5f * x * (1.0f - t * t) * K * (1.0f + 3.0f * C * x * x);
     return 0.5f * (1.0f + t) + slope;
 }
 
 POLYICL_MULTIVERSION
-void polyicl_gelu_backward(float *restrict inputGradient, const float *restrict outputGradient,
-                           const float *restrict in, long count) {
-    for (long i = 0; i < count; i++) inputGradient[i] = outputGradient[i] * gelu_derivative(in[i]);
+void polyicl_gelu_forward(float *restrict out, const float *restrict in, long count) {
+    for (long i = 0; i < count; i++) {
+        float x = in[i];
+        out[i] = gelu_value(x, gelu_tanh(x));
+    }
 }
 
 POLYICL_MULTIVERSION
-void polyicl_gelu_backward_in_place(float *restrict gradient, const float *restrict in, long count) {
-    for (long i = 0; i < count; i++) gradient[i] *= gelu_derivative(in[i]);
+void polyicl_gelu_forward_keeping_slope(float *restrict out, float *restrict in_slope, long count) {
+    for (long i = 0; i < count; i++) {
+        float x = in_slope[i], t = gelu_tanh(x);
+        out[i] = gelu_value(x, t);
+        in_slope[i] = gelu_slope(x, t);
+    }
+}
+
+POLYICL_MULTIVERSION
+void polyicl_gelu_backward(float *restrict inputGradient, const float *restrict outputGradient,
+                           const float *restrict slope, long count) {
+    for (long i = 0; i < count; i++) inputGradient[i] = outputGradient[i] * slope[i];
+}
+
+POLYICL_MULTIVERSION
+void polyicl_gelu_backward_in_place(float *restrict gradient, const float *restrict slope, long count) {
+    for (long i = 0; i < count; i++) gradient[i] *= slope[i];
 }

@@ -231,9 +231,10 @@ import Darwin
     }
 
     /// c_proj's input gradient taken on through GELU (one fused pass with our GEMM, GEMM then
-    /// GELU backward with OpenBLAS) against Float64 (dOutput weight^T) * gelu_new'(x): row counts
-    /// that leave partial micro-tiles and split unevenly, one and three workers. The
-    /// pre-activations span GELU's curved part, its tails and the tanh clamp.
+    /// GELU backward with OpenBLAS), from the slope the training forward keeps, against Float64
+    /// (dOutput weight^T) * gelu_new'(x): row counts that leave partial micro-tiles and split
+    /// unevenly, one and three workers. The pre-activations span GELU's curved part, its tails
+    /// and the tanh clamp.
     @Test(arguments: [true, false])
     func conv1DInputGradientThroughGELUMatchesFloat64(ownGemm: Bool) {
         var generator = RandomGenerator(seed: 13)
@@ -243,11 +244,12 @@ import Darwin
                 let preActivation = randomFloats(rows * inputWidth, &generator).map { 8 * $0 }
                 let dOutput = randomFloats(rows * outputWidth, &generator)
                 let weight = randomFloats(inputWidth * outputWidth, &generator)
-                let activation = preActivation.map { x in 0.5 * x * (1 + Float(tanh(0.7978845608028654 * Double(x + 0.044715 * x * x * x)))) }
+                var activation = [Float](repeating: .nan, count: rows * inputWidth), slope = preActivation
+                GELU.forward(output: &activation, keepingSlopeIn: &slope, count: slope.count, executor: executor)
                 var dPreActivation = [Float](repeating: .nan, count: rows * inputWidth)
                 var partials = [Float](repeating: .nan, count: Conv1D.partialsCount(threads: threads, inputWidth: inputWidth, outputWidth: outputWidth))
                 Conv1D.backward(inputGradient: &dPreActivation, weightGradient: nil, biasGradient: nil,
-                                outputGradient: dOutput, input: activation, weight: weight, geluInput: preActivation,
+                                outputGradient: dOutput, input: activation, weight: weight, geluSlope: slope,
                                 ones: [], partials: &partials,
                                 rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
                 // Float32 sums of n products are good to n * 6e-8 of the sum of their magnitudes,

@@ -6,10 +6,14 @@
 
 // out[i] = gelu_new(in[i]) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 void polyicl_gelu_forward(float *out, const float *in, long count);
-// inputGradient[i] = outputGradient[i] * gelu_new'(in[i]); buffers must not overlap.
-void polyicl_gelu_backward(float *inputGradient, const float *outputGradient, const float *in, long count);
-// gradient[i] *= gelu_new'(in[i]): the same as polyicl_gelu_backward with the gradient in place.
-void polyicl_gelu_backward_in_place(float *gradient, const float *in, long count);
+// The same out[i], and in_slope[i] (the input) replaced by gelu_new'(in[i]) from the same tanh:
+// training's forward, whose backward needs only the slope.
+void polyicl_gelu_forward_keeping_slope(float *out, float *in_slope, long count);
+// inputGradient[i] = outputGradient[i] * slope[i], the slope kept by the forward; buffers must
+// not overlap.
+void polyicl_gelu_backward(float *inputGradient, const float *outputGradient, const float *slope, long count);
+// gradient[i] *= slope[i]: the same as polyicl_gelu_backward with the gradient in place.
+void polyicl_gelu_backward_in_place(float *gradient, const float *slope, long count);
 
 // LayerNorm of rows first + k * stride (k < count) of [*, width]; keeps mean and 1/std per row.
 void polyicl_layernorm_forward(float *out, float *mean, float *inverse_std, const float *in,
@@ -72,16 +76,18 @@ int polyicl_sgemm(int transA, int transB, long m, long n, long k, float alpha, c
                   const float *B, long ldb, float beta, float *C, long ldc, int triangle);
 
 // Conv1D forward on `rows` rows: out = bias (+ residual) + input[rows, in] weight[in, out],
-// and gelu(out) into gelu_out when it is non-null, each row block finished while in cache.
+// and gelu(out) into gelu_out when it is non-null, each row block finished while in cache;
+// with keep_gelu_slope, out is then replaced by gelu'(out) (polyicl_gelu_forward_keeping_slope).
 // Returns nonzero (nothing written) when the weight is too large for the packing buffer.
 int polyicl_linear_forward(float *out, const float *input, const float *weight, const float *bias,
-                           const float *residual, float *gelu_out, long rows, long input_width, long output_width);
+                           const float *residual, float *gelu_out, int keep_gelu_slope, long rows, long input_width,
+                           long output_width);
 // Conv1D's input gradient: input_gradient[rows, in] = output_gradient[rows, out] weight[in, out]^T,
-// and when gelu_input is non-null each row block is then multiplied by gelu_new'(gelu_input)
-// while in cache (the MLP's c_proj and GELU backward in one pass). Returns nonzero (nothing
+// and when gelu_slope is non-null each row block is then multiplied by its rows of gelu_slope
+// (kept by the forward) while in cache (the MLP's c_proj and GELU backward in one pass). Returns nonzero (nothing
 // written) when the weight is too large for the packing buffer.
 int polyicl_linear_input_gradient(float *input_gradient, const float *output_gradient, const float *weight,
-                                  const float *gelu_input, long rows, long input_width, long output_width);
+                                  const float *gelu_slope, long rows, long input_width, long output_width);
 // Conv1D's parameter gradients over `rows` rows: weight_gradient[in, out] = beta * it +
 // input[rows, in]^T output_gradient[rows, out], and (when non-null) bias_gradient[out] =
 // beta * it + the column sums of output_gradient, summed while the GEMM packs them. Returns

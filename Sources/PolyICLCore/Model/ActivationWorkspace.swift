@@ -11,7 +11,10 @@ final class ActivationWorkspace {
         let qkv, attention, probabilities: FloatBuffer
         let residualMid: FloatBuffer
         let ln2, ln2Mean, ln2InverseStd: FloatBuffer
-        let fc, fcGelu: FloatBuffer
+        /// c_fc's output; in a pass that keeps activations for a backward, GELU's slope there
+        /// instead, once GELU has run (all GELU's backward needs).
+        let fc: FloatBuffer
+        let fcGelu: FloatBuffer
 
         /// `attentionCapacity`: floats of kept attention probabilities (0: not kept).
         init(rows: Int, width C: Int, attentionCapacity: Int) {

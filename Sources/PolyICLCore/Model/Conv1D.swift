@@ -13,7 +13,8 @@ enum Conv1D {
     /// Writes `output` [rows, outputWidth]; with `residual` it writes residual + projection
     /// (the block's skip connection fused into the GEMM's beta = 1 accumulate); with
     /// `geluOutput` it also writes gelu(output) there (the MLP's activation, applied to each
-    /// tile while it is still in cache).
+    /// tile while it is still in cache), and with `keepingGELUSlope` then replaces `output` by
+    /// GELU's slope at it, which is all GELU's backward needs (see `GELU`).
     ///
     /// Each worker takes a contiguous slice of rows. With our own GEMM (`OwnGemm`) one C call
     /// per slice packs the weight once and, per block of 120 rows, fills bias (+ residual),
@@ -24,7 +25,7 @@ enum Conv1D {
         output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         residual: UnsafePointer<Float>? = nil, geluOutput: UnsafeMutablePointer<Float>? = nil,
-        rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
+        keepingGELUSlope: Bool = false, rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
     ) {
         let tile = tileRows(outputWidth: outputWidth)
         let own = executor.usesOwnGemm
@@ -34,7 +35,7 @@ enum Conv1D {
             if own, polyicl_linear_forward(
                 output + first * outputWidth, input + first * inputWidth, weight, bias,
                 residual.map { $0 + first * outputWidth }, geluOutput.map { $0 + first * outputWidth },
-                count, inputWidth, outputWidth) == 0 {
+                keepingGELUSlope ? 1 : 0, count, inputWidth, outputWidth) == 0 {
                 return
             }
             var start = range.lowerBound
@@ -46,7 +47,9 @@ enum Conv1D {
                     CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(outputWidth), Int32(inputWidth),
                     1, input + start * inputWidth, Int32(inputWidth), weight, Int32(outputWidth),
                     1, out, Int32(outputWidth))
-                if let geluOutput {
+                if let geluOutput, keepingGELUSlope {
+                    polyicl_gelu_forward_keeping_slope(geluOutput + start * outputWidth, out, count * outputWidth)
+                } else if let geluOutput {
                     polyicl_gelu_forward(geluOutput + start * outputWidth, out, count * outputWidth)
                 }
                 start += count
@@ -59,20 +62,20 @@ enum Conv1D {
     /// `ones` holds at least `rows` ones (a bias gradient alone is a GEMV); `partials` holds
     /// `partialsCount(threads:inputWidth:outputWidth:)` floats of scratch.
     ///
-    /// With `geluInput` (the input was gelu(geluInput), as c_proj's in the MLP),
-    /// `inputGradient` is the gradient with respect to `geluInput` instead: each block of rows
+    /// With `geluSlope` (the input was gelu(x), as c_proj's in the MLP, and `geluSlope` holds
+    /// gelu'(x), kept by the forward), `inputGradient` is the gradient with respect to x instead: each block of rows
     /// goes through GELU's backward while still in cache, which saves writing the gradient at
     /// the GELU's output to memory and reading it back.
     static func backward(
         inputGradient: UnsafeMutablePointer<Float>?,
         weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
         outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        geluInput: UnsafePointer<Float>? = nil, ones: UnsafePointer<Float>, partials: UnsafeMutablePointer<Float>,
+        geluSlope: UnsafePointer<Float>? = nil, ones: UnsafePointer<Float>, partials: UnsafeMutablePointer<Float>,
         rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
     ) {
-        if let inputGradient, let geluInput {
+        if let inputGradient, let geluSlope {
             inputGradientThroughGELU(
-                inputGradient, outputGradient: outputGradient, weight: weight, geluInput: geluInput,
+                inputGradient, outputGradient: outputGradient, weight: weight, geluSlope: geluSlope,
                 rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
         } else if let inputGradient {
             // dInput[rows, in] = dOutput[rows, out] * weight[in, out]^T
@@ -89,11 +92,11 @@ enum Conv1D {
         }
     }
 
-    /// dGeluInput = (dOutput weight^T) * gelu'(geluInput), over slices of whole 12-row tiles
+    /// dX = (dOutput weight^T) * geluSlope, over slices of whole 12-row tiles
     /// (the split does not change any value: every row is computed alone).
     private static func inputGradientThroughGELU(
         _ inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
-        weight: UnsafePointer<Float>, geluInput: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, geluSlope: UnsafePointer<Float>,
         rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
     ) {
         let own = executor.usesOwnGemm, tile = 12
@@ -101,16 +104,16 @@ enum Conv1D {
             let start = tiles.lowerBound * tile, end = min(rows, tiles.upperBound * tile)
             guard start < end else { return }
             let dInput = inputGradient + start * inputWidth, dOutput = outputGradient + start * outputWidth
-            let x = geluInput + start * inputWidth
+            let slope = geluSlope + start * inputWidth
             // Nonzero only when the weight is too large for the packing buffer (or no AVX-512).
-            if own, polyicl_linear_input_gradient(dInput, dOutput, weight, x, end - start, inputWidth, outputWidth) == 0 {
+            if own, polyicl_linear_input_gradient(dInput, dOutput, weight, slope, end - start, inputWidth, outputWidth) == 0 {
                 return
             }
             ParallelGemm.single(
                 own: own, transposeA: false, transposeB: true, m: end - start, n: inputWidth, k: outputWidth,
                 alpha: 1, a: dOutput, lda: outputWidth, b: weight, ldb: outputWidth,
                 beta: 0, c: dInput, ldc: inputWidth)
-            polyicl_gelu_backward_in_place(dInput, x, (end - start) * inputWidth)
+            polyicl_gelu_backward_in_place(dInput, slope, (end - start) * inputWidth)
         }
     }
 

@@ -12,14 +12,26 @@ enum GELU {
         }
     }
 
-    /// inputGradient = outputGradient * gelu'(input) (overwrites; buffers must not overlap).
+    /// Training's forward: `output` as `forward`'s, and `inputThenSlope` (the input) replaced
+    /// by gelu'(input), computed from the same tanh; `backward` needs only the slope.
+    static func forward(
+        output: UnsafeMutablePointer<Float>, keepingSlopeIn inputThenSlope: UnsafeMutablePointer<Float>,
+        count: Int, executor: ParallelExecutor
+    ) {
+        executor.forEachChunk(count: count, minimumPerWorker: 16_384) { range, _ in
+            polyicl_gelu_forward_keeping_slope(output + range.lowerBound, inputThenSlope + range.lowerBound, range.count)
+        }
+    }
+
+    /// inputGradient = outputGradient * slope, the slope kept by `forward(output:keepingSlopeIn:)`
+    /// (overwrites; buffers must not overlap).
     static func backward(
         inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
-        input: UnsafePointer<Float>, count: Int, executor: ParallelExecutor
+        slope: UnsafePointer<Float>, count: Int, executor: ParallelExecutor
     ) {
         executor.forEachChunk(count: count, minimumPerWorker: 16_384) { range, _ in
             polyicl_gelu_backward(inputGradient + range.lowerBound, outputGradient + range.lowerBound,
-                                  input + range.lowerBound, range.count)
+                                  slope + range.lowerBound, range.count)
         }
     }
 }

@@ -331,6 +331,8 @@ public final class TransformerModel {
     ) {
         let C = configuration.embedding
         let p = parameters.pointer, o = offsets.blocks[layer], a = ws.block(layer)
+        // A training pass keeps GELU's slope in place of c_fc's output for the backward.
+        let training = ws.gradients != nil
         Conv1D.forward(
             output: a.residualMid.pointer, input: attention,
             weight: p + o.attentionProjectionWeight, bias: p + o.attentionProjectionBias, residual: residual,
@@ -345,11 +347,16 @@ public final class TransformerModel {
                 output: a.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, bias: p + o.mlpBias,
                 rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
             addLoRA(layer, .mlpInput, output: a.fc.pointer, input: a.ln2.pointer, rows: rows, workspace: ws, executor: executor)
-            GELU.forward(output: a.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
+            if training {
+                GELU.forward(output: a.fcGelu.pointer, keepingSlopeIn: a.fc.pointer, count: rows * 4 * C, executor: executor)
+            } else {
+                GELU.forward(output: a.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
+            }
         } else {
             Conv1D.forward(
                 output: a.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, bias: p + o.mlpBias,
-                geluOutput: a.fcGelu.pointer, rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
+                geluOutput: a.fcGelu.pointer, keepingGELUSlope: training,
+                rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
         }
         Conv1D.forward(
             output: output, input: a.fcGelu.pointer,
@@ -492,14 +499,14 @@ public final class TransformerModel {
             inputGradient: g.fcGelu.pointer,
             weightGradient: grad(o.mlpProjectionWeight), biasGradient: grad(o.mlpProjectionBias),
             outputGradient: dResidual, input: a.fcGelu.pointer, weight: p + o.mlpProjectionWeight,
-            geluInput: loraOnProjection ? nil : a.fc.pointer, ones: ones, partials: partials,
+            geluSlope: loraOnProjection ? nil : a.fc.pointer, ones: ones, partials: partials,
             rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
         let preActivationGradient = loraOnProjection ? g.fc.pointer : g.fcGelu.pointer
         if loraOnProjection {
             backwardLoRA(
                 layer, .mlpOutput, inputGradient: g.fcGelu.pointer, outputGradient: dResidual,
                 input: a.fcGelu.pointer, rows: rows, workspace: ws)
-            GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
+            GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, slope: a.fc.pointer, count: rows * 4 * C, executor: executor)
         }
         Conv1D.backward(
             inputGradient: g.normalized.pointer,
