@@ -195,37 +195,66 @@ import Darwin
         }
     }
 
-    /// Conv1D's weight and bias gradients, whose reduction over rows is split across workers
-    /// (worker 0 into the gradients, the others through partials), against Float64: the
-    /// presets' widths, row counts that split unevenly and leave partial micro-tiles, gradients
+    /// Conv1D's backward against Float64: the weight and bias gradients, whose reduction over
+    /// rows is split across workers (worker 0 into the gradients, the others through partials),
+    /// alone and with the input gradient (plain, and through a GELU slope), which our GEMM
+    /// computes in the same pass over the rows. The presets' widths, row counts that split
+    /// unevenly, leave partial micro-tiles and span several of that pass's row blocks, gradients
     /// that already hold values (they accumulate), both backends, one and three workers.
-    @Test(arguments: [true, false])
-    func conv1DParameterGradientsMatchFloat64(ownGemm: Bool) {
+    @Test(arguments: [true, false], Conv1DInputGradientCase.allCases)
+    func conv1DBackwardMatchesFloat64(ownGemm: Bool, inputGradientCase: Conv1DInputGradientCase) {
         var generator = RandomGenerator(seed: 12)
-        for threads in [1, 3] {
-            let executor = ParallelExecutor(threads: threads, ownGemm: ownGemm)
-            for (rows, inputWidth, outputWidth) in [(2_503, 128, 512), (1_291, 512, 128), (1_037, 64, 192), (3, 7, 5)] {
-                let input = randomFloats(rows * inputWidth, &generator), dOutput = randomFloats(rows * outputWidth, &generator)
-                let startWeight = randomFloats(inputWidth * outputWidth, &generator), startBias = randomFloats(outputWidth, &generator)
+        for (rows, inputWidth, outputWidth) in [(1_213, 128, 512), (1_291, 512, 128), (1_037, 64, 192), (3, 7, 5)] {
+            let input = randomFloats(rows * inputWidth, &generator), dOutput = randomFloats(rows * outputWidth, &generator)
+            let weight = randomFloats(inputWidth * outputWidth, &generator)
+            let startWeight = randomFloats(inputWidth * outputWidth, &generator), startBias = randomFloats(outputWidth, &generator)
+            let slope = randomFloats(rows * inputWidth, &generator).map { 0.6 + $0 }
+            var expectedWeight = startWeight.map(Double.init), expectedBias = startBias.map(Double.init)
+            // The input gradient at every fifth row (which meets every position in a 12-row tile)
+            // and the last tile, with the sum of its terms' magnitudes.
+            var expectedInput: [(index: Int, value: Double, magnitude: Double)] = []
+            for r in 0..<rows {
+                for o in 0..<outputWidth {
+                    let g = Double(dOutput[r * outputWidth + o])
+                    expectedBias[o] += g
+                    for i in 0..<inputWidth { expectedWeight[i * outputWidth + o] += Double(input[r * inputWidth + i]) * g }
+                }
+                guard inputGradientCase != .none, r % 5 == 0 || r >= rows - 12 else { continue }
+                for i in 0..<inputWidth {
+                    var sum: Double = 0, magnitude: Double = 0
+                    for o in 0..<outputWidth {
+                        let term = Double(dOutput[r * outputWidth + o]) * Double(weight[i * outputWidth + o])
+                        sum += term
+                        magnitude += abs(term)
+                    }
+                    let factor = inputGradientCase == .throughGELU ? Double(slope[r * inputWidth + i]) : 1
+                    expectedInput.append((r * inputWidth + i, sum * factor, magnitude * abs(factor)))
+                }
+            }
+            for threads in [1, 3] {
+                let executor = ParallelExecutor(threads: threads, ownGemm: ownGemm)
                 var dWeight = startWeight, dBias = startBias
+                var dInput = [Float](repeating: .nan, count: inputGradientCase == .none ? 0 : rows * inputWidth)
                 let ones = [Float](repeating: 1, count: rows)
                 var partials = [Float](repeating: .nan, count: Conv1D.partialsCount(threads: threads, inputWidth: inputWidth, outputWidth: outputWidth))
-                Conv1D.backward(inputGradient: nil, weightGradient: &dWeight, biasGradient: &dBias,
-                                outputGradient: dOutput, input: input, weight: startWeight, ones: ones, partials: &partials,
-                                rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
-                var expectedWeight = startWeight.map(Double.init), expectedBias = startBias.map(Double.init)
-                for r in 0..<rows {
-                    for o in 0..<outputWidth {
-                        let g = Double(dOutput[r * outputWidth + o])
-                        expectedBias[o] += g
-                        for i in 0..<inputWidth { expectedWeight[i * outputWidth + o] += Double(input[r * inputWidth + i]) * g }
+                dInput.withUnsafeMutableBufferPointer { dInputBuffer in
+                    slope.withUnsafeBufferPointer { slopeBuffer in
+                        Conv1D.backward(
+                            inputGradient: inputGradientCase == .none ? nil : dInputBuffer.baseAddress,
+                            weightGradient: &dWeight, biasGradient: &dBias, outputGradient: dOutput, input: input, weight: weight,
+                            geluSlope: inputGradientCase == .throughGELU ? slopeBuffer.baseAddress : nil, ones: ones, partials: &partials,
+                            rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
                     }
                 }
                 let worstWeight = worstError(zip(dWeight, expectedWeight).map { abs(Double($0) - $1) })
                 let worstBias = worstError(zip(dBias, expectedBias).map { abs(Double($0) - $1) })
-                // Sums of thousands of terms of size ~0.3: Float32 keeps them to about 1e-3.
-                #expect(worstWeight < 2e-3, "\(threads) threads, \(rows)x\(inputWidth)->\(outputWidth): worst weight difference \(worstWeight)")
-                #expect(worstBias < 2e-3, "\(threads) threads, \(rows)x\(inputWidth)->\(outputWidth): worst bias difference \(worstBias)")
+                let worstInput = worstError(expectedInput.map { abs(Double(dInput[$0.index]) - $0.value) / max(1e-3, $0.magnitude) })
+                let shape = "\(threads) threads, \(rows)x\(inputWidth)->\(outputWidth), input gradient \(inputGradientCase)"
+                // Sums of thousands of terms of size ~0.3: Float32 keeps them to about 1e-3. A Float32
+                // sum of n products is good to n * 6e-8 of the sum of their magnitudes.
+                #expect(worstWeight < 2e-3, "\(shape): worst weight difference \(worstWeight)")
+                #expect(worstBias < 2e-3, "\(shape): worst bias difference \(worstBias)")
+                #expect(worstInput < Double(outputWidth) * 6e-8, "\(shape): worst relative input-gradient difference \(worstInput)")
             }
         }
     }
@@ -359,6 +388,11 @@ import Darwin
         #expect(worstOut < 1e-5, "output: \(worstOut)")
         #expect(worstGradient < 1e-4, "dQKV: \(worstGradient)")
     }
+}
+
+/// Which input gradient `conv1DBackwardMatchesFloat64` asks Conv1D.backward for.
+enum Conv1DInputGradientCase: Sendable, CaseIterable {
+    case none, plain, throughGELU
 }
 
 enum OwnGemmTriangleCase: Sendable, CustomTestStringConvertible {

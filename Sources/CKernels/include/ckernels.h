@@ -88,6 +88,18 @@ int polyicl_linear_forward(float *out, const float *input, const float *weight, 
 // written) when the weight is too large for the packing buffer.
 int polyicl_linear_input_gradient(float *input_gradient, const float *output_gradient, const float *weight,
                                   const float *gelu_slope, long rows, long input_width, long output_width);
+// Conv1D's whole backward on `rows` rows (one worker's share), a block of rows at a time so
+// that output_gradient is read from memory once for both products: input_gradient[rows, in] =
+// output_gradient weight^T (then multiplied by gelu_slope's rows when it is non-null, as
+// polyicl_linear_input_gradient), weight_gradient[in, out] = beta * it + input^T output_gradient,
+// and bias_gradient (when non-null) = beta * it + the column sums of output_gradient. Returns
+// nonzero (nothing written) when the shapes do not fit the packing buffer
+// (polyicl_linear_backward_fits), memory could not be allocated or AVX-512 is not compiled in.
+int polyicl_linear_backward(float *input_gradient, float *weight_gradient, float *bias_gradient,
+                            const float *output_gradient, const float *input, const float *weight,
+                            const float *gelu_slope, long rows, long input_width, long output_width, float beta);
+// Whether polyicl_linear_backward's packing buffer holds these widths.
+int polyicl_linear_backward_fits(long input_width, long output_width);
 // Conv1D's parameter gradients over `rows` rows: weight_gradient[in, out] = beta * it +
 // input[rows, in]^T output_gradient[rows, out], and (when non-null) bias_gradient[out] =
 // beta * it + the column sums of output_gradient, summed while the GEMM packs them. Returns

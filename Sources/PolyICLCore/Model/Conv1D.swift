@@ -63,9 +63,16 @@ enum Conv1D {
     /// `partialsCount(threads:inputWidth:outputWidth:)` floats of scratch.
     ///
     /// With `geluSlope` (the input was gelu(x), as c_proj's in the MLP, and `geluSlope` holds
-    /// gelu'(x), kept by the forward), `inputGradient` is the gradient with respect to x instead: each block of rows
-    /// goes through GELU's backward while still in cache, which saves writing the gradient at
-    /// the GELU's output to memory and reading it back.
+    /// gelu'(x), kept by the forward), `inputGradient` is the gradient with respect to x
+    /// instead: each block of rows goes through GELU's backward while still in cache, which
+    /// saves writing the gradient at the GELU's output to memory and reading it back.
+    ///
+    /// The reduction over rows of the parameter gradients is split across workers: each reads
+    /// only its share of both operands (splitting the output instead made every worker read
+    /// all of one operand). Worker 0 accumulates into the gradients, the others into
+    /// `partials`, which are then added in worker order: the same bits on every run with the
+    /// same thread count. With our GEMM and both gradients wanted, each worker makes one pass
+    /// over its rows for both (`polyicl_linear_backward`), reading `outputGradient` once.
     static func backward(
         inputGradient: UnsafeMutablePointer<Float>?,
         weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
@@ -73,48 +80,51 @@ enum Conv1D {
         geluSlope: UnsafePointer<Float>? = nil, ones: UnsafePointer<Float>, partials: UnsafeMutablePointer<Float>,
         rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
     ) {
-        if let inputGradient, let geluSlope {
-            inputGradientThroughGELU(
-                inputGradient, outputGradient: outputGradient, weight: weight, geluSlope: geluSlope,
-                rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
-        } else if let inputGradient {
-            // dInput[rows, in] = dOutput[rows, out] * weight[in, out]^T
-            ParallelGemm.multiply(
-                transposeA: false, transposeB: true, m: rows, n: inputWidth, k: outputWidth,
-                alpha: 1, a: outputGradient, lda: outputWidth, b: weight, ldb: outputWidth,
-                beta: 0, c: inputGradient, ldc: inputWidth, executor: executor)
-        }
-        if weightGradient != nil || biasGradient != nil {
-            accumulateParameterGradients(
-                weightGradient: weightGradient, biasGradient: biasGradient, outputGradient: outputGradient,
-                input: input, ones: ones, partials: partials, rows: rows, inputWidth: inputWidth,
-                outputWidth: outputWidth, executor: executor)
-        }
-    }
-
-    /// dX = (dOutput weight^T) * geluSlope, over slices of whole 12-row tiles
-    /// (the split does not change any value: every row is computed alone).
-    private static func inputGradientThroughGELU(
-        _ inputGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
-        weight: UnsafePointer<Float>, geluSlope: UnsafePointer<Float>,
-        rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
-    ) {
-        let own = executor.usesOwnGemm, tile = 12
-        executor.forEachChunk(count: (rows + tile - 1) / tile) { tiles, _ in
-            let start = tiles.lowerBound * tile, end = min(rows, tiles.upperBound * tile)
-            guard start < end else { return }
-            let dInput = inputGradient + start * inputWidth, dOutput = outputGradient + start * outputWidth
-            let slope = geluSlope + start * inputWidth
-            // Nonzero only when the weight is too large for the packing buffer (or no AVX-512).
-            if own, polyicl_linear_input_gradient(dInput, dOutput, weight, slope, end - start, inputWidth, outputWidth) == 0 {
-                return
+        guard rows > 0 else { return }
+        let layout = RowSplit(rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
+        if let inputGradient, let weightGradient, executor.usesOwnGemm,
+           polyicl_linear_backward_fits(inputWidth, outputWidth) != 0 {
+            executor.forEachChunk(count: layout.tiles, minimumPerWorker: layout.minimumTilesPerWorker) { tiles, worker in
+                let start = tiles.lowerBound * RowSplit.tile, end = min(rows, tiles.upperBound * RowSplit.tile)
+                let share = layout.share(of: worker, weightGradient: weightGradient, biasGradient: biasGradient, partials: partials)
+                let dInput = inputGradient + start * inputWidth, dOutput = outputGradient + start * outputWidth
+                let x = input + start * inputWidth, slope = geluSlope.map { $0 + start * inputWidth }
+                if polyicl_linear_backward(
+                    dInput, share.weight, share.bias, dOutput, x, weight, slope, end - start,
+                    inputWidth, outputWidth, share.beta) != 0 {
+                    inputGradientRows(dInput, outputGradient: dOutput, weight: weight, geluSlope: slope, rows: end - start,
+                                      inputWidth: inputWidth, outputWidth: outputWidth, own: true)
+                    parameterGradientRows(share, outputGradient: dOutput, input: x, ones: ones, rows: end - start,
+                                          inputWidth: inputWidth, outputWidth: outputWidth, own: true)
+                }
             }
-            ParallelGemm.single(
-                own: own, transposeA: false, transposeB: true, m: end - start, n: inputWidth, k: outputWidth,
-                alpha: 1, a: dOutput, lda: outputWidth, b: weight, ldb: outputWidth,
-                beta: 0, c: dInput, ldc: inputWidth)
-            polyicl_gelu_backward_in_place(dInput, slope, (end - start) * inputWidth)
+        } else {
+            if let inputGradient, geluSlope != nil || !executor.usesOwnGemm {
+                // Whole 12-row tiles per worker: the split changes no value, as every row is computed alone.
+                executor.forEachChunk(count: layout.tiles) { tiles, _ in
+                    let start = tiles.lowerBound * RowSplit.tile, end = min(rows, tiles.upperBound * RowSplit.tile)
+                    inputGradientRows(
+                        inputGradient + start * inputWidth, outputGradient: outputGradient + start * outputWidth,
+                        weight: weight, geluSlope: geluSlope.map { $0 + start * inputWidth }, rows: end - start,
+                        inputWidth: inputWidth, outputWidth: outputWidth, own: executor.usesOwnGemm)
+                }
+            } else if let inputGradient {
+                // dInput[rows, in] = dOutput[rows, out] * weight[in, out]^T
+                ParallelGemm.multiply(
+                    transposeA: false, transposeB: true, m: rows, n: inputWidth, k: outputWidth,
+                    alpha: 1, a: outputGradient, lda: outputWidth, b: weight, ldb: outputWidth,
+                    beta: 0, c: inputGradient, ldc: inputWidth, executor: executor)
+            }
+            guard weightGradient != nil || biasGradient != nil else { return }
+            executor.forEachChunk(count: layout.tiles, minimumPerWorker: layout.minimumTilesPerWorker) { tiles, worker in
+                let start = tiles.lowerBound * RowSplit.tile, end = min(rows, tiles.upperBound * RowSplit.tile)
+                parameterGradientRows(
+                    layout.share(of: worker, weightGradient: weightGradient, biasGradient: biasGradient, partials: partials),
+                    outputGradient: outputGradient + start * outputWidth, input: input + start * inputWidth, ones: ones,
+                    rows: end - start, inputWidth: inputWidth, outputWidth: outputWidth, own: executor.usesOwnGemm)
+            }
         }
+        layout.addPartials(partials, into: weightGradient, biasGradient: biasGradient, executor: executor)
     }
 
     /// Scratch floats `backward` needs for `threads` workers.
@@ -122,52 +132,92 @@ enum Conv1D {
         max(0, threads - 1) * (inputWidth * outputWidth + outputWidth)
     }
 
-    /// dWeight[in, out] += input[rows, in]^T dOutput[rows, out] and dBias[out] += the column
-    /// sums of dOutput, with the reduction over rows split across workers: each reads only
-    /// its share of both operands (splitting the output instead made every worker read all
-    /// of one operand). Worker 0 accumulates into the gradients, the others into `partials`,
-    /// which are then added in worker order: the same bits on every run with the same
-    /// thread count.
-    private static func accumulateParameterGradients(
-        weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
-        outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, ones: UnsafePointer<Float>,
-        partials: UnsafeMutablePointer<Float>, rows: Int, inputWidth: Int, outputWidth: Int,
-        executor: ParallelExecutor
+    /// How `backward` splits rows between workers: whole 12-row tiles (our GEMM's micro-tile),
+    /// and for the parameter gradients enough per worker that its partial sums are worth adding.
+    private struct RowSplit {
+        static let tile = 12
+        let tiles, minimumTilesPerWorker, workers, weightCount, outputWidth: Int
+
+        init(rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor) {
+            weightCount = inputWidth * outputWidth
+            self.outputWidth = outputWidth
+            tiles = (rows + Self.tile - 1) / Self.tile
+            let minimumRows = max(256, (1 << 20) / max(1, 2 * weightCount))
+            minimumTilesPerWorker = (minimumRows + Self.tile - 1) / Self.tile
+            workers = executor.workerCount(for: tiles, minimumPerWorker: minimumTilesPerWorker)
+        }
+
+        /// Where a worker puts its parameter gradients.
+        struct Share {
+            let weight, bias: UnsafeMutablePointer<Float>?
+            /// 1 for worker 0, which accumulates into the gradients; 0 for the others' partials.
+            let beta: Float
+        }
+
+        func share(
+            of worker: Int, weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
+            partials: UnsafeMutablePointer<Float>
+        ) -> Share {
+            guard worker > 0 else { return Share(weight: weightGradient, bias: biasGradient, beta: 1) }
+            let slot = partials + (worker - 1) * (weightCount + outputWidth)
+            return Share(weight: weightGradient.map { _ in slot }, bias: biasGradient.map { _ in slot + weightCount }, beta: 0)
+        }
+
+        /// Adds workers 1... partials to the gradients, in worker order.
+        func addPartials(
+            _ partials: UnsafeMutablePointer<Float>, into weightGradient: UnsafeMutablePointer<Float>?,
+            biasGradient: UnsafeMutablePointer<Float>?, executor: ParallelExecutor
+        ) {
+            guard workers > 1 else { return }
+            func add(into target: UnsafeMutablePointer<Float>, offset: Int, count: Int) {
+                executor.forEachChunk(count: count, minimumPerWorker: 4_096) { range, _ in
+                    for worker in 1..<workers {
+                        let source = partials + (worker - 1) * (weightCount + outputWidth) + offset
+                        for element in range { target[element] += source[element] }
+                    }
+                }
+            }
+            if let weightGradient { add(into: weightGradient, offset: 0, count: weightCount) }
+            if let biasGradient { add(into: biasGradient, offset: weightCount, count: outputWidth) }
+        }
+    }
+
+    /// dInput = dOutput weight^T on one worker's rows, then times `geluSlope` when given.
+    private static func inputGradientRows(
+        _ dInput: UnsafeMutablePointer<Float>, outputGradient dOutput: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, geluSlope: UnsafePointer<Float>?, rows: Int,
+        inputWidth: Int, outputWidth: Int, own: Bool
     ) {
-        let weightCount = inputWidth * outputWidth, stride = weightCount + outputWidth
-        let minimumRows = max(256, (1 << 20) / max(1, 2 * weightCount))
-        let workers = executor.workerCount(for: rows, minimumPerWorker: minimumRows)
-        let own = executor.usesOwnGemm
-        executor.forEachChunk(count: rows, minimumPerWorker: minimumRows) { range, worker in
-            let dWeight = weightGradient.map { worker == 0 ? $0 : partials + (worker - 1) * stride }
-            let dBias = biasGradient.map { worker == 0 ? $0 : partials + (worker - 1) * stride + weightCount }
-            let beta: Float = worker == 0 ? 1 : 0
-            let x = input + range.lowerBound * inputWidth, dY = outputGradient + range.lowerBound * outputWidth
-            if let dWeight {
-                if own, polyicl_linear_parameter_gradients(
-                    dWeight, dBias, x, dY, range.count, inputWidth, outputWidth, beta) == 0 {
-                    return
-                }
-                cblas_sgemm(
-                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inputWidth), Int32(outputWidth), Int32(range.count),
-                    1, x, Int32(inputWidth), dY, Int32(outputWidth), beta, dWeight, Int32(outputWidth))
-            }
-            if let dBias {
-                cblas_sgemv(
-                    CblasRowMajor, CblasTrans, Int32(range.count), Int32(outputWidth),
-                    1, dY, Int32(outputWidth), ones, 1, beta, dBias, 1)
-            }
+        // Nonzero only when the weight is too large for the packing buffer (or no AVX-512).
+        if own, polyicl_linear_input_gradient(dInput, dOutput, weight, geluSlope, rows, inputWidth, outputWidth) == 0 {
+            return
         }
-        guard workers > 1 else { return }
-        func addPartials(into target: UnsafeMutablePointer<Float>, offset: Int, count: Int) {
-            executor.forEachChunk(count: count, minimumPerWorker: 4_096) { range, _ in
-                for worker in 1..<workers {
-                    let source = partials + (worker - 1) * stride + offset
-                    for element in range { target[element] += source[element] }
-                }
+        ParallelGemm.single(
+            own: own, transposeA: false, transposeB: true, m: rows, n: inputWidth, k: outputWidth,
+            alpha: 1, a: dOutput, lda: outputWidth, b: weight, ldb: outputWidth,
+            beta: 0, c: dInput, ldc: inputWidth)
+        if let geluSlope { polyicl_gelu_backward_in_place(dInput, geluSlope, rows * inputWidth) }
+    }
+
+    /// A worker's parameter gradients: weight = beta * weight + x^T dY, bias likewise with the
+    /// column sums of dY.
+    private static func parameterGradientRows(
+        _ share: RowSplit.Share, outputGradient dY: UnsafePointer<Float>, input x: UnsafePointer<Float>,
+        ones: UnsafePointer<Float>, rows: Int, inputWidth: Int, outputWidth: Int, own: Bool
+    ) {
+        if let dWeight = share.weight {
+            if own, polyicl_linear_parameter_gradients(
+                dWeight, share.bias, x, dY, rows, inputWidth, outputWidth, share.beta) == 0 {
+                return
             }
+            cblas_sgemm(
+                CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inputWidth), Int32(outputWidth), Int32(rows),
+                1, x, Int32(inputWidth), dY, Int32(outputWidth), share.beta, dWeight, Int32(outputWidth))
         }
-        if let weightGradient { addPartials(into: weightGradient, offset: 0, count: weightCount) }
-        if let biasGradient { addPartials(into: biasGradient, offset: weightCount, count: outputWidth) }
+        if let dBias = share.bias {
+            cblas_sgemv(
+                CblasRowMajor, CblasTrans, Int32(rows), Int32(outputWidth),
+                1, dY, Int32(outputWidth), ones, 1, share.beta, dBias, 1)
+        }
     }
 }
