@@ -28,6 +28,8 @@ enum {
     // rows no different): its packed output gradient (<= 120 x 512 floats) shares the B buffer
     // with the packed weight (<= 512 x 128).
     GEMM_BACKWARD_ROWS = GEMM_MC,
+    // Widest hidden layer the fused MLP's row-block buffers hold (4 x the `large` preset's 256).
+    GEMM_MLP_HIDDEN_CAPACITY = 1024,
 };
 
 int polyicl_gemm_supported(void) {
@@ -47,6 +49,7 @@ int polyicl_gemm_supported(void) {
 typedef struct {
     float *a;
     float *b;
+    float *hidden;  // the fused MLP's two row blocks of hidden activations, allocated on first use
 } gemm_scratch;
 
 static pthread_key_t scratch_key;
@@ -56,6 +59,7 @@ static void scratch_free(void *pointer) {
     gemm_scratch *s = pointer;
     free(s->a);
     free(s->b);
+    free(s->hidden);
     free(s);
 }
 
@@ -503,7 +507,71 @@ int polyicl_linear_backward(float *input_gradient, float *weight_gradient, float
     return 0;
 }
 
+int polyicl_mlp_forward_fits(long width, long hidden) {
+    return hidden <= GEMM_MLP_HIDDEN_CAPACITY
+        && width * round_up_to_panels(hidden) + hidden * round_up_to_panels(width) <= GEMM_B_CAPACITY;
+}
+
+GEMM_TARGET
+int polyicl_mlp_forward(float *out, float *fc_slope, float *fc_gelu, const float *in, const float *residual,
+                        const float *fc_weight, const float *fc_bias, const float *proj_weight, const float *proj_bias,
+                        long rows, long width, long hidden) {
+    if (!polyicl_mlp_forward_fits(width, hidden)) return -2;
+    gemm_scratch *scratch = thread_scratch();
+    if (!scratch) return -1;
+    if (!scratch->hidden) {
+        scratch->hidden = aligned_alloc(64, sizeof(float) * 2 * GEMM_MC * GEMM_MLP_HIDDEN_CAPACITY);
+        if (!scratch->hidden) return -1;
+    }
+    if (rows <= 0) return 0;
+    long fc_width = round_up_to_panels(hidden), proj_width = round_up_to_panels(width);
+    float *packed_fc = scratch->b, *packed_proj = scratch->b + width * fc_width;
+    for (long k0 = 0; k0 < width; k0 += GEMM_KC) {
+        long kc = width - k0 < GEMM_KC ? width - k0 : GEMM_KC;
+        pack_b(packed_fc + k0 * fc_width, 0, fc_weight, hidden, k0, kc, hidden, NULL);
+    }
+    for (long k0 = 0; k0 < hidden; k0 += GEMM_KC) {
+        long kc = hidden - k0 < GEMM_KC ? hidden - k0 : GEMM_KC;
+        pack_b(packed_proj + k0 * proj_width, 0, proj_weight, width, k0, kc, width, NULL);
+    }
+    float *pre = scratch->hidden, *activation = scratch->hidden + GEMM_MC * GEMM_MLP_HIDDEN_CAPACITY;
+    for (long i0 = 0; i0 < rows; i0 += GEMM_MC) {
+        long mc = rows - i0 < GEMM_MC ? rows - i0 : GEMM_MC, count = mc * hidden;
+        gemm_problem fc = {0, mc, hidden, width, 1.0f, in + i0 * width, width, 0.0f, pre, hidden, 0,
+                           fc_bias, NULL, 0, NULL};
+        for (long k0 = 0; k0 < width; k0 += GEMM_KC) {
+            long kc = width - k0 < GEMM_KC ? width - k0 : GEMM_KC;
+            multiply_block(&fc, scratch->a, packed_fc + k0 * fc_width, 0, mc, k0, kc);
+        }
+        // The activations go where they are kept, if they are, and c_proj reads them there
+        // while they are still in cache.
+        float *act = fc_gelu ? fc_gelu + i0 * hidden : activation;
+        if (fc_slope) polyicl_gelu_forward_with_slope(act, fc_slope + i0 * hidden, pre, count);
+        else polyicl_gelu_forward(act, pre, count);
+        gemm_problem proj = {0, mc, width, hidden, 1.0f, act, hidden, 0.0f, out + i0 * width, width, 0,
+                             proj_bias, residual ? residual + i0 * width : NULL, width, NULL};
+        for (long k0 = 0; k0 < hidden; k0 += GEMM_KC) {
+            long kc = hidden - k0 < GEMM_KC ? hidden - k0 : GEMM_KC;
+            multiply_block(&proj, scratch->a, packed_proj + k0 * proj_width, 0, mc, k0, kc);
+        }
+    }
+    return 0;
+}
+
 #else
+
+int polyicl_mlp_forward_fits(long width, long hidden) {
+    (void)width; (void)hidden;
+    return 0;
+}
+
+int polyicl_mlp_forward(float *out, float *fc_slope, float *fc_gelu, const float *in, const float *residual,
+                        const float *fc_weight, const float *fc_bias, const float *proj_weight, const float *proj_bias,
+                        long rows, long width, long hidden) {
+    (void)out; (void)fc_slope; (void)fc_gelu; (void)in; (void)residual; (void)fc_weight; (void)fc_bias;
+    (void)proj_weight; (void)proj_bias; (void)rows; (void)width; (void)hidden;
+    return -4;
+}
 
 int polyicl_linear_backward_fits(long input_width, long output_width) {
     (void)input_width; (void)output_width;

@@ -60,6 +60,15 @@ void polyicl_gelu_forward_keeping_slope(float *restrict out, float *restrict in_
 }
 
 POLYICL_MULTIVERSION
+void polyicl_gelu_forward_with_slope(float *restrict out, float *restrict slope, const float *restrict in, long count) {
+    for (long i = 0; i < count; i++) {
+        float x = in[i], t = gelu_tanh(x);
+        out[i] = gelu_value(x, t);
+        slope[i] = gelu_slope(x, t);
+    }
+}
+
+POLYICL_MULTIVERSION
 void polyicl_gelu_backward(float *restrict inputGradient, const float *restrict outputGradient,
                            const float *restrict slope, long count) {
     for (long i = 0; i < count; i++) inputGradient[i] = outputGradient[i] * slope[i];

@@ -259,6 +259,62 @@ import Darwin
         }
     }
 
+    /// The MLP (c_fc, GELU, c_proj and the skip connection; with our GEMM one pass per block of
+    /// rows) against Float64, with and without keeping the activations and GELU's slope for a
+    /// backward: row counts that span several row blocks, split unevenly and leave partial
+    /// micro-tiles, the standard width and a narrower one, both backends, one and three workers.
+    @Test(arguments: [true, false], [true, false])
+    func mlpForwardMatchesFloat64(ownGemm: Bool, keepingActivations: Bool) {
+        var generator = RandomGenerator(seed: 14)
+        for (rows, width) in [(1_291, 128), (29, 64), (5, 128)] {
+            let hidden = 4 * width
+            let input = randomFloats(rows * width, &generator), residual = randomFloats(rows * width, &generator)
+            let fcWeight = randomFloats(width * hidden, &generator, scale: 0.15), fcBias = randomFloats(hidden, &generator)
+            let projectionWeight = randomFloats(hidden * width, &generator, scale: 0.05)
+            let projectionBias = randomFloats(width, &generator)
+            // Float64 pre-activations, activations, slopes and outputs.
+            let k = 0.7978845608028654, c = 0.044715
+            var pre = [Double](repeating: 0, count: rows * hidden)
+            for r in 0..<rows {
+                for j in 0..<hidden {
+                    var sum = Double(fcBias[j])
+                    for i in 0..<width { sum += Double(input[r * width + i]) * Double(fcWeight[i * hidden + j]) }
+                    pre[r * hidden + j] = sum
+                }
+            }
+            let tanhs = pre.map { x in tanh(k * (x + c * x * x * x)) }
+            let activation = zip(pre, tanhs).map { x, t in 0.5 * x * (1 + t) }
+            let slope = zip(pre, tanhs).map { x, t in 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x) }
+            var expected = [Double](repeating: 0, count: rows * width)
+            for r in 0..<rows {
+                for o in 0..<width {
+                    var sum = Double(residual[r * width + o]) + Double(projectionBias[o])
+                    for j in 0..<hidden { sum += activation[r * hidden + j] * Double(projectionWeight[j * width + o]) }
+                    expected[r * width + o] = sum
+                }
+            }
+            for threads in [1, 3] {
+                let executor = ParallelExecutor(threads: threads, ownGemm: ownGemm)
+                var output = [Float](repeating: .nan, count: rows * width)
+                var keptSlope = [Float](repeating: .nan, count: rows * hidden), keptActivation = keptSlope
+                MLP.forward(
+                    output: &output, preActivation: &keptSlope, activation: &keptActivation, input: input,
+                    residual: residual, fcWeight: fcWeight, fcBias: fcBias,
+                    projectionWeight: projectionWeight, projectionBias: projectionBias,
+                    keepingActivations: keepingActivations, rows: rows, width: width, executor: executor)
+                let shape = "\(threads) threads, \(rows) rows of \(width)"
+                // Float32 sums of 128 to 512 terms of these sizes, through GELU: a few 1e-6.
+                let worstOutput = worstError(zip(output, expected).map { abs(Double($0) - $1) })
+                #expect(worstOutput < 2e-5, "\(shape): worst output difference \(worstOutput)")
+                guard keepingActivations else { continue }
+                let worstActivation = worstError(zip(keptActivation, activation).map { abs(Double($0) - $1) })
+                let worstSlope = worstError(zip(keptSlope, slope).map { abs(Double($0) - $1) })
+                #expect(worstActivation < 2e-5, "\(shape): worst activation difference \(worstActivation)")
+                #expect(worstSlope < 2e-5, "\(shape): worst slope difference \(worstSlope)")
+            }
+        }
+    }
+
     /// c_proj's input gradient taken on through GELU (one fused pass with our GEMM, GEMM then
     /// GELU backward with OpenBLAS), from the slope the training forward keeps, against Float64
     /// (dOutput weight^T) * gelu_new'(x): row counts that leave partial micro-tiles and split

@@ -9,6 +9,8 @@ void polyicl_gelu_forward(float *out, const float *in, long count);
 // The same out[i], and in_slope[i] (the input) replaced by gelu_new'(in[i]) from the same tanh:
 // training's forward, whose backward needs only the slope.
 void polyicl_gelu_forward_keeping_slope(float *out, float *in_slope, long count);
+// The same out[i] and slope[i] from in[i], into separate buffers.
+void polyicl_gelu_forward_with_slope(float *out, float *slope, const float *in, long count);
 // inputGradient[i] = outputGradient[i] * slope[i], the slope kept by the forward; buffers must
 // not overlap.
 void polyicl_gelu_backward(float *inputGradient, const float *outputGradient, const float *slope, long count);
@@ -88,6 +90,18 @@ int polyicl_linear_forward(float *out, const float *input, const float *weight, 
 // written) when the weight is too large for the packing buffer.
 int polyicl_linear_input_gradient(float *input_gradient, const float *output_gradient, const float *weight,
                                   const float *gelu_slope, long rows, long input_width, long output_width);
+// The MLP on `rows` rows (one worker's share), a block of rows at a time with the hidden
+// activations in cache: out = residual (when non-null) + proj_bias + gelu(in fc_weight + fc_bias)
+// proj_weight, fc_weight [width, hidden] and proj_weight [hidden, width] as Conv1D's. Kept for a
+// backward when non-null (streamed to memory past the cache): fc_gelu[rows, hidden] the
+// activations, fc_slope[rows, hidden] GELU's slope at c_fc's output. Returns nonzero (nothing
+// written) when the widths do not fit (polyicl_mlp_forward_fits), memory could not be allocated
+// or AVX-512 is not compiled in.
+int polyicl_mlp_forward(float *out, float *fc_slope, float *fc_gelu, const float *in, const float *residual,
+                        const float *fc_weight, const float *fc_bias, const float *proj_weight, const float *proj_bias,
+                        long rows, long width, long hidden);
+// Whether polyicl_mlp_forward's buffers hold these widths.
+int polyicl_mlp_forward_fits(long width, long hidden);
 // Conv1D's whole backward on `rows` rows (one worker's share), a block of rows at a time so
 // that output_gradient is read from memory once for both products: input_gradient[rows, in] =
 // output_gradient weight^T (then multiplied by gelu_slope's rows when it is non-null, as

@@ -27,33 +27,45 @@ enum Conv1D {
         residual: UnsafePointer<Float>? = nil, geluOutput: UnsafeMutablePointer<Float>? = nil,
         keepingGELUSlope: Bool = false, rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
     ) {
-        let tile = tileRows(outputWidth: outputWidth)
-        let own = executor.usesOwnGemm
         executor.forEachChunk(count: rows, minimumPerWorker: 256) { range, _ in
-            let first = range.lowerBound, count = range.count
-            // Nonzero only when the weight is too large for the packing buffer (or no memory).
-            if own, polyicl_linear_forward(
-                output + first * outputWidth, input + first * inputWidth, weight, bias,
-                residual.map { $0 + first * outputWidth }, geluOutput.map { $0 + first * outputWidth },
-                keepingGELUSlope ? 1 : 0, count, inputWidth, outputWidth) == 0 {
-                return
+            forwardRows(
+                range, output: output, input: input, weight: weight, bias: bias, residual: residual,
+                geluOutput: geluOutput, keepingGELUSlope: keepingGELUSlope,
+                inputWidth: inputWidth, outputWidth: outputWidth, own: executor.usesOwnGemm)
+        }
+    }
+
+    /// `forward` on one worker's rows.
+    static func forwardRows(
+        _ range: Range<Int>, output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        residual: UnsafePointer<Float>?, geluOutput: UnsafeMutablePointer<Float>?,
+        keepingGELUSlope: Bool, inputWidth: Int, outputWidth: Int, own: Bool
+    ) {
+        let first = range.lowerBound, count = range.count
+        // Nonzero only when the weight is too large for the packing buffer (or no memory).
+        if own, polyicl_linear_forward(
+            output + first * outputWidth, input + first * inputWidth, weight, bias,
+            residual.map { $0 + first * outputWidth }, geluOutput.map { $0 + first * outputWidth },
+            keepingGELUSlope ? 1 : 0, count, inputWidth, outputWidth) == 0 {
+            return
+        }
+        let tile = tileRows(outputWidth: outputWidth)
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let count = min(tile, range.upperBound - start)
+            let out = output + start * outputWidth
+            polyicl_fill_bias_rows(out, residual.map { $0 + start * outputWidth }, bias, count, outputWidth)
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(outputWidth), Int32(inputWidth),
+                1, input + start * inputWidth, Int32(inputWidth), weight, Int32(outputWidth),
+                1, out, Int32(outputWidth))
+            if let geluOutput, keepingGELUSlope {
+                polyicl_gelu_forward_keeping_slope(geluOutput + start * outputWidth, out, count * outputWidth)
+            } else if let geluOutput {
+                polyicl_gelu_forward(geluOutput + start * outputWidth, out, count * outputWidth)
             }
-            var start = range.lowerBound
-            while start < range.upperBound {
-                let count = min(tile, range.upperBound - start)
-                let out = output + start * outputWidth
-                polyicl_fill_bias_rows(out, residual.map { $0 + start * outputWidth }, bias, count, outputWidth)
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(outputWidth), Int32(inputWidth),
-                    1, input + start * inputWidth, Int32(inputWidth), weight, Int32(outputWidth),
-                    1, out, Int32(outputWidth))
-                if let geluOutput, keepingGELUSlope {
-                    polyicl_gelu_forward_keeping_slope(geluOutput + start * outputWidth, out, count * outputWidth)
-                } else if let geluOutput {
-                    polyicl_gelu_forward(geluOutput + start * outputWidth, out, count * outputWidth)
-                }
-                start += count
-            }
+            start += count
         }
     }
 

@@ -352,16 +352,19 @@ public final class TransformerModel {
             } else {
                 GELU.forward(output: a.fcGelu.pointer, input: a.fc.pointer, count: rows * 4 * C, executor: executor)
             }
-        } else {
             Conv1D.forward(
-                output: a.fc.pointer, input: a.ln2.pointer, weight: p + o.mlpWeight, bias: p + o.mlpBias,
-                geluOutput: a.fcGelu.pointer, keepingGELUSlope: training,
-                rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
+                output: output, input: a.fcGelu.pointer,
+                weight: p + o.mlpProjectionWeight, bias: p + o.mlpProjectionBias, residual: a.residualMid.pointer,
+                rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
+        } else {
+            // A LoRA adapter on c_proj reads GELU's output.
+            let keepingActivations = training || adapters?.hasLoRA(layer: layer, target: .mlpOutput) == true
+            MLP.forward(
+                output: output, preActivation: a.fc.pointer, activation: a.fcGelu.pointer, input: a.ln2.pointer,
+                residual: a.residualMid.pointer, fcWeight: p + o.mlpWeight, fcBias: p + o.mlpBias,
+                projectionWeight: p + o.mlpProjectionWeight, projectionBias: p + o.mlpProjectionBias,
+                keepingActivations: keepingActivations, rows: rows, width: C, executor: executor)
         }
-        Conv1D.forward(
-            output: output, input: a.fcGelu.pointer,
-            weight: p + o.mlpProjectionWeight, bias: p + o.mlpProjectionBias, residual: a.residualMid.pointer,
-            rows: rows, inputWidth: 4 * C, outputWidth: C, executor: executor)
         addLoRA(layer, .mlpOutput, output: output, input: a.fcGelu.pointer, rows: rows, workspace: ws, executor: executor)
     }
 
