@@ -10,6 +10,20 @@ import Darwin
 /// Kernels against plain definitions: GEMM split across workers vs a triple loop, exp vs
 /// libm, the work partition, Adam vs torch.optim.Adam's documented update, schedules by hand.
 @Suite struct KernelTests {
+    /// Buffers start zeroed and cache-line aligned whatever their size, including those large
+    /// enough to be placed on huge pages, and each one's floats are its own.
+    @Test func floatBuffersAreZeroedAlignedAndSeparate() {
+        for count in [0, 1, 1_000, 1_048_575, 1_048_576, 3_000_001] {
+            let first = FloatBuffer(count: count), second = FloatBuffer(count: count)
+            let size = max(1, count)
+            #expect(UInt(bitPattern: first.pointer) % 64 == 0, "\(count) floats: not 64-byte aligned")
+            #expect(first.buffer.allSatisfy { $0 == 0 } && first.pointer[0] == 0, "\(count) floats: not zeroed")
+            first.pointer.update(repeating: 1, count: size)
+            #expect(second.pointer[0] == 0 && second.pointer[size - 1] == 0, "\(count) floats: buffers overlap")
+            #expect(first.pointer[size - 1] == 1)
+        }
+    }
+
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func parallelGemmMatchesTripleLoop(transposeA: Bool, transposeB: Bool) {
         var generator = RandomGenerator(seed: 8)

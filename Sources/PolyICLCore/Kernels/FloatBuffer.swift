@@ -1,3 +1,5 @@
+import CKernels
+
 /// A zero-initialised block of Floats allocated once and owned by one object: the model's
 /// parameters, gradients, optimiser state and activation workspace live in these, so a
 /// training step never allocates.
@@ -7,13 +9,15 @@ public final class FloatBuffer: @unchecked Sendable {
 
     public init(count: Int) {
         self.count = count
-        // 64-byte alignment: whole cache lines and aligned AVX-512 loads for OpenBLAS.
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(1, count))
-        pointer.initialize(repeating: 0, count: max(1, count))
+        // 64-byte alignment: whole cache lines and aligned AVX-512 loads for OpenBLAS; large
+        // buffers on huge pages (see Sources/CKernels/buffers.c).
+        guard let pointer = polyicl_buffer_allocate(count) else {
+            fatalError("out of memory allocating \(count) floats")
+        }
+        self.pointer = pointer
     }
 
-    deinit { pointer.deallocate() }
+    deinit { polyicl_buffer_free(pointer) }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 
