@@ -17,10 +17,11 @@ void polyicl_gelu_backward(float *inputGradient, const float *outputGradient, co
 // gradient[i] *= slope[i]: the same as polyicl_gelu_backward with the gradient in place.
 void polyicl_gelu_backward_in_place(float *gradient, const float *slope, long count);
 
-// A zeroed buffer of count floats (at least one), 64-byte aligned; from 4 MB on, 2 MB aligned and
-// advised to be backed by transparent huge pages. NULL if memory is exhausted.
+// A zeroed buffer of count floats (at least one), 64-byte aligned; from 4 MB on, mapped 2 MB
+// aligned and advised to be backed by transparent huge pages. NULL if memory is exhausted.
 float *polyicl_buffer_allocate(long count);
-void polyicl_buffer_free(float *buffer);
+// Frees a buffer from polyicl_buffer_allocate(count), given the same count.
+void polyicl_buffer_free(float *buffer, long count);
 
 // LayerNorm of rows first + k * stride (k < count) of [*, width]; keeps mean and 1/std per row.
 void polyicl_layernorm_forward(float *out, float *mean, float *inverse_std, const float *in,

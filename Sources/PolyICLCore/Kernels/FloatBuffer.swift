@@ -17,7 +17,7 @@ public final class FloatBuffer: @unchecked Sendable {
         self.pointer = pointer
     }
 
-    deinit { polyicl_buffer_free(pointer) }
+    deinit { polyicl_buffer_free(pointer, count) }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 
