@@ -28,8 +28,9 @@ enum {
     // rows no different): its packed output gradient (<= 120 x 512 floats) shares the B buffer
     // with the packed weight (<= 512 x 128).
     GEMM_BACKWARD_ROWS = GEMM_MC,
-    // Widest hidden layer the fused MLP's row-block buffers hold (4 x the `large` preset's 256).
-    GEMM_MLP_HIDDEN_CAPACITY = 1024,
+    // Widest row the row-block buffers hold: the fused MLP's hidden layer (4 x the `large`
+    // preset's 256) and the fused Conv1D backward's input gradient.
+    GEMM_ROW_CAPACITY = 1024,
 };
 
 int polyicl_gemm_supported(void) {
@@ -49,7 +50,7 @@ int polyicl_gemm_supported(void) {
 typedef struct {
     float *a;
     float *b;
-    float *hidden;  // the fused MLP's two row blocks of hidden activations, allocated on first use
+    float *rows;  // two row blocks of GEMM_ROW_CAPACITY floats (see row_buffers), allocated on first use
 } gemm_scratch;
 
 static pthread_key_t scratch_key;
@@ -59,7 +60,7 @@ static void scratch_free(void *pointer) {
     gemm_scratch *s = pointer;
     free(s->a);
     free(s->b);
-    free(s->hidden);
+    free(s->rows);
     free(s);
 }
 
@@ -80,6 +81,13 @@ static gemm_scratch *thread_scratch(void) {
     }
     pthread_setspecific(scratch_key, s);
     return s;
+}
+
+// The thread's two row-block buffers (GEMM_MC rows of up to GEMM_ROW_CAPACITY floats each, one
+// after the other): a fused pass's intermediate rows, which then never travel to memory.
+static float *row_buffers(gemm_scratch *s) {
+    if (!s->rows) s->rows = aligned_alloc(64, sizeof(float) * 2 * GEMM_MC * GEMM_ROW_CAPACITY);
+    return s->rows;
 }
 
 // op(B)[k0..k0+kc, 0..n) into panels: panel p holds, for each k, columns p*NR..p*NR+NR-1
@@ -457,17 +465,20 @@ int polyicl_linear_input_gradient(float *input_gradient, const float *output_gra
 static long round_up_to_panels(long n) { return (n + GEMM_NR - 1) / GEMM_NR * GEMM_NR; }
 
 int polyicl_linear_backward_fits(long input_width, long output_width) {
-    return output_width * round_up_to_panels(input_width) + GEMM_BACKWARD_ROWS * round_up_to_panels(output_width)
-        <= GEMM_B_CAPACITY;
+    return input_width <= GEMM_ROW_CAPACITY
+        && output_width * round_up_to_panels(input_width) + GEMM_BACKWARD_ROWS * round_up_to_panels(output_width)
+               <= GEMM_B_CAPACITY;
 }
 
 GEMM_TARGET
 int polyicl_linear_backward(float *input_gradient, float *weight_gradient, float *bias_gradient,
                             const float *output_gradient, const float *input, const float *weight,
-                            const float *gelu_slope, long rows, long input_width, long output_width, float beta) {
+                            const float *gelu_slope, const polyicl_layernorm_backward_rows *layernorm, long rows,
+                            long input_width, long output_width, float beta) {
     if (!polyicl_linear_backward_fits(input_width, output_width)) return -2;
     gemm_scratch *scratch = thread_scratch();
-    if (!scratch) return -1;  // before anything is written: the caller falls back
+    // Before anything is written: the caller falls back.
+    if (!scratch || (layernorm && !row_buffers(scratch))) return -1;
     if (bias_gradient)
         for (long j = 0; j < output_width; j++) bias_gradient[j] = beta == 0.0f ? 0.0f : beta * bias_gradient[j];
     if (rows <= 0) {
@@ -475,9 +486,6 @@ int polyicl_linear_backward(float *input_gradient, float *weight_gradient, float
         return 0;
     }
     // dX = dY W^T: W^T packed once, as op(B) of the input-gradient product.
-    gemm_problem dx = {0, rows, input_width, output_width, 1.0f, output_gradient, output_width, 0.0f, input_gradient,
-                       input_width, 0, NULL, NULL, 0, NULL};
-    row_block_hooks hooks = {NULL, NULL, NULL, 0, gelu_slope};
     long dx_width = round_up_to_panels(input_width);
     for (long k0 = 0; k0 < output_width; k0 += GEMM_KC) {
         long kc = output_width - k0 < GEMM_KC ? output_width - k0 : GEMM_KC;
@@ -491,11 +499,21 @@ int polyicl_linear_backward(float *input_gradient, float *weight_gradient, float
         pack_b(packed_dy, 0, output_gradient + r0 * output_width, output_width, 0, rb, output_width, bias_gradient);
         for (long i0 = r0; i0 < r0 + rb; i0 += GEMM_MC) {
             long mc = r0 + rb - i0 < GEMM_MC ? r0 + rb - i0 : GEMM_MC;
+            // With LayerNorm's backward to follow, these rows of dX only pass through a buffer.
+            float *dx_rows = layernorm ? scratch->rows : input_gradient + i0 * input_width;
+            gemm_problem dx = {0, mc, input_width, output_width, 1.0f, output_gradient + i0 * output_width,
+                               output_width, 0.0f, dx_rows, input_width, 0, NULL, NULL, 0, NULL};
             for (long k0 = 0; k0 < output_width; k0 += GEMM_KC) {
                 long kc = output_width - k0 < GEMM_KC ? output_width - k0 : GEMM_KC;
-                multiply_block(&dx, scratch->a, scratch->b + k0 * dx_width, i0, mc, k0, kc);
+                multiply_block(&dx, scratch->a, scratch->b + k0 * dx_width, 0, mc, k0, kc);
             }
-            finish_row_block(&dx, &hooks, i0, mc);
+            if (gelu_slope) polyicl_gelu_backward_in_place(dx_rows, gelu_slope + i0 * input_width, mc * input_width);
+            if (layernorm) {
+                const polyicl_layernorm_backward_rows *ln = layernorm;
+                polyicl_layernorm_backward(ln->input_gradient + i0 * input_width, ln->gain_partial, ln->bias_partial,
+                                           dx_rows, ln->input + i0 * input_width, ln->gain, ln->mean + i0,
+                                           ln->inverse_std + i0, 0, mc, 1, input_width);
+            }
         }
         gemm_problem dw = {1, input_width, output_width, rb, 1.0f, input + r0 * input_width, input_width,
                            r0 == 0 ? beta : 1.0f, weight_gradient, output_width, 0, NULL, NULL, 0, NULL};
@@ -508,7 +526,7 @@ int polyicl_linear_backward(float *input_gradient, float *weight_gradient, float
 }
 
 int polyicl_mlp_forward_fits(long width, long hidden) {
-    return hidden <= GEMM_MLP_HIDDEN_CAPACITY
+    return hidden <= GEMM_ROW_CAPACITY
         && width * round_up_to_panels(hidden) + hidden * round_up_to_panels(width) <= GEMM_B_CAPACITY;
 }
 
@@ -518,11 +536,7 @@ int polyicl_mlp_forward(float *out, float *fc_slope, float *fc_gelu, const float
                         long rows, long width, long hidden) {
     if (!polyicl_mlp_forward_fits(width, hidden)) return -2;
     gemm_scratch *scratch = thread_scratch();
-    if (!scratch) return -1;
-    if (!scratch->hidden) {
-        scratch->hidden = aligned_alloc(64, sizeof(float) * 2 * GEMM_MC * GEMM_MLP_HIDDEN_CAPACITY);
-        if (!scratch->hidden) return -1;
-    }
+    if (!scratch || !row_buffers(scratch)) return -1;
     if (rows <= 0) return 0;
     long fc_width = round_up_to_panels(hidden), proj_width = round_up_to_panels(width);
     float *packed_fc = scratch->b, *packed_proj = scratch->b + width * fc_width;
@@ -534,7 +548,7 @@ int polyicl_mlp_forward(float *out, float *fc_slope, float *fc_gelu, const float
         long kc = hidden - k0 < GEMM_KC ? hidden - k0 : GEMM_KC;
         pack_b(packed_proj + k0 * proj_width, 0, proj_weight, width, k0, kc, width, NULL);
     }
-    float *pre = scratch->hidden, *activation = scratch->hidden + GEMM_MC * GEMM_MLP_HIDDEN_CAPACITY;
+    float *pre = scratch->rows, *activation = scratch->rows + GEMM_MC * GEMM_ROW_CAPACITY;
     for (long i0 = 0; i0 < rows; i0 += GEMM_MC) {
         long mc = rows - i0 < GEMM_MC ? rows - i0 : GEMM_MC, count = mc * hidden;
         gemm_problem fc = {0, mc, hidden, width, 1.0f, in + i0 * width, width, 0.0f, pre, hidden, 0,
@@ -580,9 +594,10 @@ int polyicl_linear_backward_fits(long input_width, long output_width) {
 
 int polyicl_linear_backward(float *input_gradient, float *weight_gradient, float *bias_gradient,
                             const float *output_gradient, const float *input, const float *weight,
-                            const float *gelu_slope, long rows, long input_width, long output_width, float beta) {
+                            const float *gelu_slope, const polyicl_layernorm_backward_rows *layernorm, long rows,
+                            long input_width, long output_width, float beta) {
     (void)input_gradient; (void)weight_gradient; (void)bias_gradient; (void)output_gradient; (void)input;
-    (void)weight; (void)gelu_slope; (void)rows; (void)input_width; (void)output_width; (void)beta;
+    (void)weight; (void)gelu_slope; (void)layernorm; (void)rows; (void)input_width; (void)output_width; (void)beta;
     return -4;
 }
 

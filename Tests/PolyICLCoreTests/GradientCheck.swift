@@ -51,3 +51,11 @@ func weightedSum(_ values: [Float], _ weights: [Float]) -> Float {
     for i in values.indices { s += Double(values[i]) * Double(weights[i]) }
     return Float(s)
 }
+
+extension FloatBuffer {
+    /// A buffer holding `values`.
+    convenience init(copying values: [Float]) {
+        self.init(count: values.count)
+        for (index, value) in values.enumerated() { pointer[index] = value }
+    }
+}

@@ -315,6 +315,89 @@ import Darwin
         }
     }
 
+    /// Conv1D's backward taken on through the LayerNorm that made its input (one pass per worker
+    /// with our GEMM) against Float64: the residual gradient it adds to, LayerNorm's gain and
+    /// bias gradients, and the Conv1D's weight and bias gradients, all accumulating; row counts
+    /// that span several row blocks and split unevenly, one and three workers. With OpenBLAS it
+    /// declines and touches nothing.
+    @Test(arguments: [true, false])
+    func conv1DBackwardThroughLayerNormMatchesFloat64(ownGemm: Bool) {
+        var generator = RandomGenerator(seed: 15)
+        for (rows, width, outputWidth) in [(1_291, 128, 384), (29, 64, 256)] {
+            let residual = randomFloats(rows * width, &generator, scale: 2), gain = randomFloats(width, &generator)
+            let lnBias = randomFloats(width, &generator)
+            let weight = randomFloats(width * outputWidth, &generator, scale: 0.1), dOutput = randomFloats(rows * outputWidth, &generator)
+            let startResidualGradient = randomFloats(rows * width, &generator)
+            let startGain = randomFloats(width, &generator), startLNBias = randomFloats(width, &generator)
+            let startWeight = randomFloats(width * outputWidth, &generator), startBias = randomFloats(outputWidth, &generator)
+            // The forward's LayerNorm, as the model keeps it.
+            var normalized = [Float](repeating: 0, count: rows * width)
+            var mean = [Float](repeating: 0, count: rows), inverseStd = mean
+            LayerNorm.forward(output: &normalized, mean: &mean, inverseStd: &inverseStd, input: residual, gain: gain,
+                              bias: lnBias, rows: rows, width: width, executor: ParallelExecutor(threads: 1))
+            // Float64: dNormalized = dY W^T, then LayerNorm's backward from the kept mean and 1/std.
+            var expectedResidual = startResidualGradient.map(Double.init)
+            var expectedGain = startGain.map(Double.init), expectedLNBias = startLNBias.map(Double.init)
+            var expectedWeight = startWeight.map(Double.init), expectedBias = startBias.map(Double.init)
+            for r in 0..<rows {
+                var dNormalized = [Double](repeating: 0, count: width)
+                for i in 0..<width {
+                    for o in 0..<outputWidth { dNormalized[i] += Double(dOutput[r * outputWidth + o]) * Double(weight[i * outputWidth + o]) }
+                }
+                let m = Double(mean[r]), s = Double(inverseStd[r])
+                let xhat = (0..<width).map { (Double(residual[r * width + $0]) - m) * s }
+                let dScaled = (0..<width).map { Double(gain[$0]) * dNormalized[$0] }
+                let meanScaled = dScaled.reduce(0, +) / Double(width)
+                let meanScaledXhat = zip(dScaled, xhat).map(*).reduce(0, +) / Double(width)
+                for i in 0..<width {
+                    expectedResidual[r * width + i] += (dScaled[i] - meanScaled - xhat[i] * meanScaledXhat) * s
+                    expectedGain[i] += dNormalized[i] * xhat[i]
+                    expectedLNBias[i] += dNormalized[i]
+                }
+                for o in 0..<outputWidth {
+                    let g = Double(dOutput[r * outputWidth + o])
+                    expectedBias[o] += g
+                    for i in 0..<width { expectedWeight[i * outputWidth + o] += Double(normalized[r * width + i]) * g }
+                }
+            }
+            for threads in [1, 3] {
+                let executor = ParallelExecutor(threads: threads, ownGemm: ownGemm)
+                let residualGradient = FloatBuffer(copying: startResidualGradient)
+                let gainGradient = FloatBuffer(copying: startGain), lnBiasGradient = FloatBuffer(copying: startLNBias)
+                let kept = (residual: FloatBuffer(copying: residual), gain: FloatBuffer(copying: gain),
+                            mean: FloatBuffer(copying: mean), inverseStd: FloatBuffer(copying: inverseStd))
+                let lnPartials = FloatBuffer(copying: [Float](repeating: .nan, count: threads * 2 * width))
+                let scratch = FloatBuffer(copying: [Float](repeating: .nan, count: rows * width))
+                var weightGradient = startWeight, biasGradient = startBias
+                var partials = [Float](repeating: .nan, count: Conv1D.partialsCount(threads: threads, inputWidth: width, outputWidth: outputWidth))
+                let ran = Conv1D.backwardThroughLayerNorm(
+                    LayerNorm.BackwardOperands(
+                        inputGradient: residualGradient.pointer, gainGradient: gainGradient.pointer,
+                        biasGradient: lnBiasGradient.pointer, input: kept.residual.pointer, gain: kept.gain.pointer,
+                        mean: kept.mean.pointer, inverseStd: kept.inverseStd.pointer, partials: lnPartials.pointer,
+                        fallbackScratch: scratch.pointer),
+                    weightGradient: &weightGradient, biasGradient: &biasGradient, outputGradient: dOutput, input: normalized,
+                    weight: weight, ones: [Float](repeating: 1, count: rows), partials: &partials,
+                    rows: rows, inputWidth: width, outputWidth: outputWidth, executor: executor)
+                let shape = "\(threads) threads, \(rows) rows, \(width) -> \(outputWidth)"
+                #expect(ran == ownGemm, "\(shape): ran \(ran)")
+                guard ran else {
+                    #expect(residualGradient.array == startResidualGradient && weightGradient == startWeight, "\(shape): declined but wrote")
+                    continue
+                }
+                let worstResidual = worstError(zip(residualGradient.array, expectedResidual).map { abs(Double($0) - $1) })
+                let worstGain = worstError(zip(gainGradient.array, expectedGain).map { abs(Double($0) - $1) })
+                let worstLNBias = worstError(zip(lnBiasGradient.array, expectedLNBias).map { abs(Double($0) - $1) })
+                let worstWeight = worstError(zip(weightGradient, expectedWeight).map { abs(Double($0) - $1) })
+                let worstBias = worstError(zip(biasGradient, expectedBias).map { abs(Double($0) - $1) })
+                // Terms of order 1 summed over up to 384 outputs and 1,291 rows in Float32.
+                #expect(worstResidual < 1e-4, "\(shape): worst residual-gradient difference \(worstResidual)")
+                #expect(worstGain < 2e-3 && worstLNBias < 2e-3, "\(shape): worst LayerNorm differences \(worstGain), \(worstLNBias)")
+                #expect(worstWeight < 2e-3 && worstBias < 2e-3, "\(shape): worst Conv1D differences \(worstWeight), \(worstBias)")
+            }
+        }
+    }
+
     /// c_proj's input gradient taken on through GELU (one fused pass with our GEMM, GEMM then
     /// GELU backward with OpenBLAS), from the slope the training forward keeps, against Float64
     /// (dOutput weight^T) * gelu_new'(x): row counts that leave partial micro-tiles and split

@@ -108,16 +108,28 @@ int polyicl_mlp_forward(float *out, float *fc_slope, float *fc_gelu, const float
                         long rows, long width, long hidden);
 // Whether polyicl_mlp_forward's buffers hold these widths.
 int polyicl_mlp_forward_fits(long width, long hidden);
+// LayerNorm's backward (polyicl_layernorm_backward) for polyicl_linear_backward to take the
+// input gradient on through, when the Conv1D's input was LayerNorm's output. All row
+// pointers start at the same row as polyicl_linear_backward's.
+typedef struct {
+    float *input_gradient;               // += the gradient at LayerNorm's input
+    float *gain_partial, *bias_partial;  // += the parameter gradients (both or neither)
+    const float *input, *gain, *mean, *inverse_std;
+} polyicl_layernorm_backward_rows;
+
 // Conv1D's whole backward on `rows` rows (one worker's share), a block of rows at a time so
 // that output_gradient is read from memory once for both products: input_gradient[rows, in] =
 // output_gradient weight^T (then multiplied by gelu_slope's rows when it is non-null, as
 // polyicl_linear_input_gradient), weight_gradient[in, out] = beta * it + input^T output_gradient,
-// and bias_gradient (when non-null) = beta * it + the column sums of output_gradient. Returns
-// nonzero (nothing written) when the shapes do not fit the packing buffer
-// (polyicl_linear_backward_fits), memory could not be allocated or AVX-512 is not compiled in.
+// and bias_gradient (when non-null) = beta * it + the column sums of output_gradient. With
+// `layernorm` the input gradient is not written but taken on through LayerNorm's backward,
+// a block of rows at a time while in cache. Returns nonzero (nothing written) when the shapes do
+// not fit the packing buffer (polyicl_linear_backward_fits), memory could not be allocated or
+// AVX-512 is not compiled in.
 int polyicl_linear_backward(float *input_gradient, float *weight_gradient, float *bias_gradient,
                             const float *output_gradient, const float *input, const float *weight,
-                            const float *gelu_slope, long rows, long input_width, long output_width, float beta);
+                            const float *gelu_slope, const polyicl_layernorm_backward_rows *layernorm, long rows,
+                            long input_width, long output_width, float beta);
 // Whether polyicl_linear_backward's packing buffer holds these widths.
 int polyicl_linear_backward_fits(long input_width, long output_width);
 // Conv1D's parameter gradients over `rows` rows: weight_gradient[in, out] = beta * it +

@@ -102,7 +102,7 @@ enum Conv1D {
                 let dInput = inputGradient + start * inputWidth, dOutput = outputGradient + start * outputWidth
                 let x = input + start * inputWidth, slope = geluSlope.map { $0 + start * inputWidth }
                 if polyicl_linear_backward(
-                    dInput, share.weight, share.bias, dOutput, x, weight, slope, end - start,
+                    dInput, share.weight, share.bias, dOutput, x, weight, slope, nil, end - start,
                     inputWidth, outputWidth, share.beta) != 0 {
                     inputGradientRows(dInput, outputGradient: dOutput, weight: weight, geluSlope: slope, rows: end - start,
                                       inputWidth: inputWidth, outputWidth: outputWidth, own: true)
@@ -137,6 +137,50 @@ enum Conv1D {
             }
         }
         layout.addPartials(partials, into: weightGradient, biasGradient: biasGradient, executor: executor)
+    }
+
+    /// `backward` taken on through the LayerNorm whose output was this Conv1D's input, in one pass
+    /// per worker: each block of rows of the gradient at LayerNorm's output goes through
+    /// LayerNorm's backward while in cache (`polyicl_linear_backward`), so it is never written
+    /// to memory. Returns false, having done nothing, unless our GEMM runs it and the weight's
+    /// gradient is wanted; the caller then runs `backward` and `LayerNorm.backward`.
+    static func backwardThroughLayerNorm(
+        _ layerNorm: LayerNorm.BackwardOperands,
+        weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
+        outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        ones: UnsafePointer<Float>, partials: UnsafeMutablePointer<Float>,
+        rows: Int, inputWidth: Int, outputWidth: Int, executor: ParallelExecutor
+    ) -> Bool {
+        guard rows > 0, let weightGradient, executor.usesOwnGemm,
+              polyicl_linear_backward_fits(inputWidth, outputWidth) != 0 else { return false }
+        let layout = RowSplit(rows: rows, inputWidth: inputWidth, outputWidth: outputWidth, executor: executor)
+        executor.forEachChunk(count: layout.tiles, minimumPerWorker: layout.minimumTilesPerWorker) { tiles, worker in
+            let start = tiles.lowerBound * RowSplit.tile, end = min(rows, tiles.upperBound * RowSplit.tile)
+            let share = layout.share(of: worker, weightGradient: weightGradient, biasGradient: biasGradient, partials: partials)
+            let dOutput = outputGradient + start * outputWidth, x = input + start * inputWidth
+            let (gainPartial, biasPartial) = layerNorm.zeroedPartials(of: worker, width: inputWidth)
+            var rowsOperands = polyicl_layernorm_backward_rows(
+                input_gradient: layerNorm.inputGradient + start * inputWidth,
+                gain_partial: gainPartial, bias_partial: biasPartial,
+                input: layerNorm.input + start * inputWidth, gain: layerNorm.gain,
+                mean: layerNorm.mean + start, inverse_std: layerNorm.inverseStd + start)
+            if polyicl_linear_backward(
+                nil, share.weight, share.bias, dOutput, x, weight, nil, &rowsOperands, end - start,
+                inputWidth, outputWidth, share.beta) != 0 {
+                // Out of memory for the row buffers: the same work in separate passes over this share.
+                let dNormalized = layerNorm.fallbackScratch + start * inputWidth
+                inputGradientRows(dNormalized, outputGradient: dOutput, weight: weight, geluSlope: nil, rows: end - start,
+                                  inputWidth: inputWidth, outputWidth: outputWidth, own: true)
+                parameterGradientRows(share, outputGradient: dOutput, input: x, ones: ones, rows: end - start,
+                                      inputWidth: inputWidth, outputWidth: outputWidth, own: true)
+                polyicl_layernorm_backward(
+                    rowsOperands.input_gradient, gainPartial, biasPartial, dNormalized, rowsOperands.input,
+                    layerNorm.gain, rowsOperands.mean, rowsOperands.inverse_std, 0, end - start, 1, inputWidth)
+            }
+        }
+        layout.addPartials(partials, into: weightGradient, biasGradient: biasGradient, executor: executor)
+        layerNorm.addPartials(workers: layout.workers, width: inputWidth)
+        return true
     }
 
     /// Scratch floats `backward` needs for `threads` workers.

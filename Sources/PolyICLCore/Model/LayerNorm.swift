@@ -43,10 +43,56 @@ enum LayerNorm {
                 range.lowerBound * rowStride, range.count, rowStride, width)
         }
         guard wantParameters else { return }
-        for worker in 0..<executor.workerCount(for: visited, minimumPerWorker: 64) {
+        addPartials(partials, workers: executor.workerCount(for: visited, minimumPerWorker: 64),
+                    gainGradient: gainGradient, biasGradient: biasGradient, width: width)
+    }
+
+    /// `backward` with its operands gathered (`BackwardOperands`).
+    static func backward(
+        _ operands: BackwardOperands, outputGradient: UnsafePointer<Float>, rows: Int, width: Int, executor: ParallelExecutor
+    ) {
+        backward(
+            inputGradient: operands.inputGradient, gainGradient: operands.gainGradient, biasGradient: operands.biasGradient,
+            outputGradient: outputGradient, input: operands.input, gain: operands.gain, mean: operands.mean,
+            inverseStd: operands.inverseStd, partials: operands.partials, rows: rows, width: width, executor: executor)
+    }
+
+    /// Adds the workers' gain and bias partial sums (2 * width floats each) in worker order.
+    static func addPartials(
+        _ partials: UnsafePointer<Float>, workers: Int,
+        gainGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?, width: Int
+    ) {
+        for worker in 0..<workers {
             let dGain = partials + worker * 2 * width, dBias = dGain + width
             if let gainGradient { for i in 0..<width { gainGradient[i] += dGain[i] } }
             if let biasGradient { for i in 0..<width { biasGradient[i] += dBias[i] } }
+        }
+    }
+
+    /// What `backward` reads and accumulates into, for a pass that takes a gradient on through
+    /// LayerNorm's backward itself (`Conv1D.backwardThroughLayerNorm`).
+    struct BackwardOperands {
+        /// += the gradient at LayerNorm's input (the residual stream's gradient).
+        let inputGradient: UnsafeMutablePointer<Float>
+        /// nil when frozen.
+        let gainGradient, biasGradient: UnsafeMutablePointer<Float>?
+        let input, gain, mean, inverseStd: UnsafePointer<Float>
+        /// `threads * 2 * width` floats for the workers' partial sums, as `backward`'s.
+        let partials: UnsafeMutablePointer<Float>
+        /// [rows, width] floats, used only if a worker cannot take its share in one pass.
+        let fallbackScratch: UnsafeMutablePointer<Float>
+
+        /// The worker's gain and bias partials, zeroed (nil when the parameters are frozen).
+        func zeroedPartials(of worker: Int, width: Int) -> (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?) {
+            guard gainGradient != nil || biasGradient != nil else { return (nil, nil) }
+            let dGain = partials + worker * 2 * width
+            dGain.update(repeating: 0, count: 2 * width)
+            return (dGain, dGain + width)
+        }
+
+        func addPartials(workers: Int, width: Int) {
+            guard gainGradient != nil || biasGradient != nil else { return }
+            LayerNorm.addPartials(partials, workers: workers, gainGradient: gainGradient, biasGradient: biasGradient, width: width)
         }
     }
 }

@@ -455,19 +455,26 @@ public final class TransformerModel {
                 qkvGradient: g.qkv.pointer, outputGradient: g.attention.pointer, qkv: a.qkv.pointer,
                 probabilities: a.probabilities.pointer, scratch: g.attentionScratch.pointer,
                 batch: count, positions: T, width: C, heads: configuration.heads, executor: executor)
-            Conv1D.backward(
-                inputGradient: g.normalized.pointer,
-                weightGradient: grad(o.attentionWeight, on), biasGradient: grad(o.attentionBias, on),
-                outputGradient: g.qkv.pointer, input: a.ln1.pointer, weight: p + o.attentionWeight, ones: ones, partials: partials,
-                rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor)
-            backwardLoRA(
-                layer, .attentionInput, inputGradient: g.normalized.pointer, outputGradient: g.qkv.pointer,
-                input: a.ln1.pointer, rows: rows, workspace: ws)
-            LayerNorm.backward(
+            let ln1 = LayerNorm.BackwardOperands(
                 inputGradient: dResidual, gainGradient: grad(o.ln1Gain, on), biasGradient: grad(o.ln1Bias, on),
-                outputGradient: g.normalized.pointer, input: ws.residual(layer).pointer, gain: p + o.ln1Gain,
-                mean: a.ln1Mean.pointer, inverseStd: a.ln1InverseStd.pointer, partials: g.normPartials.pointer,
-                rows: rows, width: C, executor: executor)
+                input: ws.residual(layer).pointer, gain: p + o.ln1Gain, mean: a.ln1Mean.pointer,
+                inverseStd: a.ln1InverseStd.pointer, partials: g.normPartials.pointer, fallbackScratch: g.normalized.pointer)
+            // A LoRA adapter on c_attn adds to the gradient between the two backwards.
+            let loraOnInput = adapters?.hasLoRA(layer: layer, target: .attentionInput) ?? false
+            if loraOnInput || !Conv1D.backwardThroughLayerNorm(
+                ln1, weightGradient: grad(o.attentionWeight, on), biasGradient: grad(o.attentionBias, on),
+                outputGradient: g.qkv.pointer, input: a.ln1.pointer, weight: p + o.attentionWeight, ones: ones,
+                partials: partials, rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor) {
+                Conv1D.backward(
+                    inputGradient: g.normalized.pointer,
+                    weightGradient: grad(o.attentionWeight, on), biasGradient: grad(o.attentionBias, on),
+                    outputGradient: g.qkv.pointer, input: a.ln1.pointer, weight: p + o.attentionWeight, ones: ones, partials: partials,
+                    rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor)
+                backwardLoRA(
+                    layer, .attentionInput, inputGradient: g.normalized.pointer, outputGradient: g.qkv.pointer,
+                    input: a.ln1.pointer, rows: rows, workspace: ws)
+                LayerNorm.backward(ln1, outputGradient: g.normalized.pointer, rows: rows, width: C, executor: executor)
+            }
         }
         adapters?.promptBackward(residualGradient: dResidual, count: count, positions: T)
         // With a soft prompt the token rows are not laid out as TokenEmbedding expects; the
@@ -511,19 +518,26 @@ public final class TransformerModel {
                 input: a.fcGelu.pointer, rows: rows, workspace: ws)
             GELU.backward(inputGradient: g.fc.pointer, outputGradient: g.fcGelu.pointer, slope: a.fc.pointer, count: rows * 4 * C, executor: executor)
         }
-        Conv1D.backward(
-            inputGradient: g.normalized.pointer,
-            weightGradient: grad(o.mlpWeight), biasGradient: grad(o.mlpBias),
-            outputGradient: preActivationGradient, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones, partials: partials,
-            rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
-        backwardLoRA(
-            layer, .mlpInput, inputGradient: g.normalized.pointer, outputGradient: preActivationGradient,
-            input: a.ln2.pointer, rows: rows, workspace: ws)
-        LayerNorm.backward(
+        let ln2 = LayerNorm.BackwardOperands(
             inputGradient: dResidual, gainGradient: grad(o.ln2Gain), biasGradient: grad(o.ln2Bias),
-            outputGradient: g.normalized.pointer, input: a.residualMid.pointer, gain: p + o.ln2Gain,
-            mean: a.ln2Mean.pointer, inverseStd: a.ln2InverseStd.pointer, partials: g.normPartials.pointer,
-            rows: rows, width: C, executor: executor)
+            input: a.residualMid.pointer, gain: p + o.ln2Gain, mean: a.ln2Mean.pointer,
+            inverseStd: a.ln2InverseStd.pointer, partials: g.normPartials.pointer, fallbackScratch: g.normalized.pointer)
+        // A LoRA adapter on c_fc adds to the gradient between the two backwards.
+        let loraOnInput = adapters?.hasLoRA(layer: layer, target: .mlpInput) ?? false
+        if loraOnInput || !Conv1D.backwardThroughLayerNorm(
+            ln2, weightGradient: grad(o.mlpWeight), biasGradient: grad(o.mlpBias),
+            outputGradient: preActivationGradient, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones,
+            partials: partials, rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor) {
+            Conv1D.backward(
+                inputGradient: g.normalized.pointer,
+                weightGradient: grad(o.mlpWeight), biasGradient: grad(o.mlpBias),
+                outputGradient: preActivationGradient, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones, partials: partials,
+                rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
+            backwardLoRA(
+                layer, .mlpInput, inputGradient: g.normalized.pointer, outputGradient: preActivationGradient,
+                input: a.ln2.pointer, rows: rows, workspace: ws)
+            LayerNorm.backward(ln2, outputGradient: g.normalized.pointer, rows: rows, width: C, executor: executor)
+        }
         // residual_mid = residual_in + c_proj(attention)
         Conv1D.backward(
             inputGradient: attentionGradient,
