@@ -221,12 +221,7 @@ import Darwin
                 }
                 guard inputGradientCase != .none, r % 5 == 0 || r >= rows - 12 else { continue }
                 for i in 0..<inputWidth {
-                    var sum: Double = 0, magnitude: Double = 0
-                    for o in 0..<outputWidth {
-                        let term = Double(dOutput[r * outputWidth + o]) * Double(weight[i * outputWidth + o])
-                        sum += term
-                        magnitude += abs(term)
-                    }
+                    let (sum, magnitude) = float64InputGradient(dOutput, weight, row: r, column: i, outputWidth: outputWidth)
                     let factor = inputGradientCase == .throughGELU ? Double(slope[r * inputWidth + i]) : 1
                     expectedInput.append((r * inputWidth + i, sum * factor, magnitude * abs(factor)))
                 }
@@ -425,12 +420,7 @@ import Darwin
                 var worst: Double = 0
                 for r in 0..<rows {
                     for i in 0..<inputWidth {
-                        var dActivation: Double = 0, magnitude: Double = 0
-                        for o in 0..<outputWidth {
-                            let term = Double(dOutput[r * outputWidth + o]) * Double(weight[i * outputWidth + o])
-                            dActivation += term
-                            magnitude += abs(term)
-                        }
+                        let (dActivation, magnitude) = float64InputGradient(dOutput, weight, row: r, column: i, outputWidth: outputWidth)
                         let x = Double(preActivation[r * inputWidth + i]), k = 0.7978845608028654, c = 0.044715
                         let t = tanh(k * (x + c * x * x * x))
                         let slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x)
@@ -527,6 +517,20 @@ import Darwin
         #expect(worstOut < 1e-5, "output: \(worstOut)")
         #expect(worstGradient < 1e-4, "dQKV: \(worstGradient)")
     }
+}
+
+/// Conv1D's input gradient (dOutput weight^T)[row, column] in Float64, and the sum of its
+/// terms' magnitudes (what bounds a Float32 sum's error).
+private func float64InputGradient(
+    _ dOutput: [Float], _ weight: [Float], row r: Int, column i: Int, outputWidth: Int
+) -> (value: Double, magnitude: Double) {
+    var sum: Double = 0, magnitude: Double = 0
+    for o in 0..<outputWidth {
+        let term = Double(dOutput[r * outputWidth + o]) * Double(weight[i * outputWidth + o])
+        sum += term
+        magnitude += abs(term)
+    }
+    return (sum, magnitude)
 }
 
 /// Which input gradient `conv1DBackwardMatchesFloat64` asks Conv1D.backward for.
