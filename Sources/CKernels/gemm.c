@@ -24,10 +24,6 @@ enum {
     // so it is packed once per call and reused for every row block.
     GEMM_B_CAPACITY = 256 * 1024,
     GEMM_A_CAPACITY = GEMM_MC * GEMM_KC,
-    // Rows per step of the fused Conv1D backward (one row block; two measured 3% slower, 72
-    // rows no different): its packed output gradient (<= 120 x 512 floats) shares the B buffer
-    // with the packed weight (<= 512 x 128).
-    GEMM_BACKWARD_ROWS = GEMM_MC,
     // Widest row the row-block buffers hold: the fused MLP's hidden layer (4 x the `large`
     // preset's 256) and the fused Conv1D backward's input gradient.
     GEMM_ROW_CAPACITY = 1024,
@@ -371,7 +367,7 @@ typedef struct {
 static void finish_row_block(const gemm_problem *p, const row_block_hooks *hooks, long i0, long rows) {
     if (!hooks) return;
     if (hooks->gelu && hooks->keep_gelu_slope)
-        polyicl_gelu_forward_keeping_slope(hooks->gelu + i0 * p->n, p->C + i0 * p->ldc, rows * p->n);
+        polyicl_gelu_forward_with_slope(hooks->gelu + i0 * p->n, p->C + i0 * p->ldc, p->C + i0 * p->ldc, rows * p->n);
     else if (hooks->gelu)
         polyicl_gelu_forward(hooks->gelu + i0 * p->n, p->C + i0 * p->ldc, rows * p->n);
     if (hooks->gelu_slope)
@@ -466,7 +462,7 @@ static long round_up_to_panels(long n) { return (n + GEMM_NR - 1) / GEMM_NR * GE
 
 int polyicl_linear_backward_fits(long input_width, long output_width) {
     return input_width <= GEMM_ROW_CAPACITY
-        && output_width * round_up_to_panels(input_width) + GEMM_BACKWARD_ROWS * round_up_to_panels(output_width)
+        && output_width * round_up_to_panels(input_width) + GEMM_MC * round_up_to_panels(output_width)
                <= GEMM_B_CAPACITY;
 }
 
@@ -492,34 +488,33 @@ int polyicl_linear_backward(float *input_gradient, float *weight_gradient, float
         pack_b(scratch->b + k0 * dx_width, 1, weight, output_width, k0, kc, input_width, NULL);
     }
     float *packed_dy = scratch->b + output_width * dx_width;
-    for (long r0 = 0; r0 < rows; r0 += GEMM_BACKWARD_ROWS) {
-        long rb = rows - r0 < GEMM_BACKWARD_ROWS ? rows - r0 : GEMM_BACKWARD_ROWS;
+    // One row block at a time (blocks of 240 rows measured 3% slower, 72 no different); its
+    // packed dY (<= 120 x 512 floats) shares the B buffer with the packed weight (<= 512 x 128).
+    for (long i0 = 0; i0 < rows; i0 += GEMM_MC) {
+        long mc = rows - i0 < GEMM_MC ? rows - i0 : GEMM_MC;
         // These rows of dY, packed as op(B) of dW = X^T dY (and summed into the bias gradient):
         // one sequential read from memory, after which the dX product finds them in cache.
-        pack_b(packed_dy, 0, output_gradient + r0 * output_width, output_width, 0, rb, output_width, bias_gradient);
-        for (long i0 = r0; i0 < r0 + rb; i0 += GEMM_MC) {
-            long mc = r0 + rb - i0 < GEMM_MC ? r0 + rb - i0 : GEMM_MC;
-            // With LayerNorm's backward to follow, these rows of dX only pass through a buffer.
-            float *dx_rows = layernorm ? scratch->rows : input_gradient + i0 * input_width;
-            gemm_problem dx = {0, mc, input_width, output_width, 1.0f, output_gradient + i0 * output_width,
-                               output_width, 0.0f, dx_rows, input_width, 0, NULL, NULL, 0, NULL};
-            for (long k0 = 0; k0 < output_width; k0 += GEMM_KC) {
-                long kc = output_width - k0 < GEMM_KC ? output_width - k0 : GEMM_KC;
-                multiply_block(&dx, scratch->a, scratch->b + k0 * dx_width, 0, mc, k0, kc);
-            }
-            if (gelu_slope) polyicl_gelu_backward_in_place(dx_rows, gelu_slope + i0 * input_width, mc * input_width);
-            if (layernorm) {
-                const polyicl_layernorm_backward_rows *ln = layernorm;
-                polyicl_layernorm_backward(ln->input_gradient + i0 * input_width, ln->gain_partial, ln->bias_partial,
-                                           dx_rows, ln->input + i0 * input_width, ln->gain, ln->mean + i0,
-                                           ln->inverse_std + i0, 0, mc, 1, input_width);
-            }
+        pack_b(packed_dy, 0, output_gradient + i0 * output_width, output_width, 0, mc, output_width, bias_gradient);
+        // With LayerNorm's backward to follow, these rows of dX only pass through a buffer.
+        float *dx_rows = layernorm ? scratch->rows : input_gradient + i0 * input_width;
+        gemm_problem dx = {0, mc, input_width, output_width, 1.0f, output_gradient + i0 * output_width,
+                           output_width, 0.0f, dx_rows, input_width, 0, NULL, NULL, 0, NULL};
+        for (long k0 = 0; k0 < output_width; k0 += GEMM_KC) {
+            long kc = output_width - k0 < GEMM_KC ? output_width - k0 : GEMM_KC;
+            multiply_block(&dx, scratch->a, scratch->b + k0 * dx_width, 0, mc, k0, kc);
         }
-        gemm_problem dw = {1, input_width, output_width, rb, 1.0f, input + r0 * input_width, input_width,
-                           r0 == 0 ? beta : 1.0f, weight_gradient, output_width, 0, NULL, NULL, 0, NULL};
+        if (gelu_slope) polyicl_gelu_backward_in_place(dx_rows, gelu_slope + i0 * input_width, mc * input_width);
+        if (layernorm) {
+            const polyicl_layernorm_backward_rows *ln = layernorm;
+            polyicl_layernorm_backward(ln->input_gradient + i0 * input_width, ln->gain_partial, ln->bias_partial,
+                                       dx_rows, ln->input + i0 * input_width, ln->gain, ln->mean + i0,
+                                       ln->inverse_std + i0, 0, mc, 1, input_width);
+        }
+        gemm_problem dw = {1, input_width, output_width, mc, 1.0f, input + i0 * input_width, input_width,
+                           i0 == 0 ? beta : 1.0f, weight_gradient, output_width, 0, NULL, NULL, 0, NULL};
         for (long j0 = 0; j0 < input_width; j0 += GEMM_MC) {
-            long mc = input_width - j0 < GEMM_MC ? input_width - j0 : GEMM_MC;
-            multiply_block(&dw, scratch->a, packed_dy, j0, mc, 0, rb);
+            long rows_of_dw = input_width - j0 < GEMM_MC ? input_width - j0 : GEMM_MC;
+            multiply_block(&dw, scratch->a, packed_dy, j0, rows_of_dw, 0, mc);
         }
     }
     return 0;

@@ -50,17 +50,10 @@ void polyicl_gelu_forward(float *restrict out, const float *restrict in, long co
     }
 }
 
+// `slope` may be `in` (each element is read before it is written): training's forward then
+// keeps the slope in place of c_fc's output.
 POLYICL_MULTIVERSION
-void polyicl_gelu_forward_keeping_slope(float *restrict out, float *restrict in_slope, long count) {
-    for (long i = 0; i < count; i++) {
-        float x = in_slope[i], t = gelu_tanh(x);
-        out[i] = gelu_value(x, t);
-        in_slope[i] = gelu_slope(x, t);
-    }
-}
-
-POLYICL_MULTIVERSION
-void polyicl_gelu_forward_with_slope(float *restrict out, float *restrict slope, const float *restrict in, long count) {
+void polyicl_gelu_forward_with_slope(float *restrict out, float *slope, const float *in, long count) {
     for (long i = 0; i < count; i++) {
         float x = in[i], t = gelu_tanh(x);
         out[i] = gelu_value(x, t);

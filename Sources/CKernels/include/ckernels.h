@@ -6,10 +6,9 @@
 
 // out[i] = gelu_new(in[i]) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 void polyicl_gelu_forward(float *out, const float *in, long count);
-// The same out[i], and in_slope[i] (the input) replaced by gelu_new'(in[i]) from the same tanh:
-// training's forward, whose backward needs only the slope.
-void polyicl_gelu_forward_keeping_slope(float *out, float *in_slope, long count);
-// The same out[i] and slope[i] from in[i], into separate buffers.
+// The same out[i], and slope[i] = gelu_new'(in[i]) from the same tanh: training's forward, whose
+// backward needs only the slope. slope may be in (the input is replaced by its slope); out
+// must not overlap either.
 void polyicl_gelu_forward_with_slope(float *out, float *slope, const float *in, long count);
 // inputGradient[i] = outputGradient[i] * slope[i], the slope kept by the forward; buffers must
 // not overlap.
@@ -85,7 +84,7 @@ int polyicl_sgemm(int transA, int transB, long m, long n, long k, float alpha, c
 
 // Conv1D forward on `rows` rows: out = bias (+ residual) + input[rows, in] weight[in, out],
 // and gelu(out) into gelu_out when it is non-null, each row block finished while in cache;
-// with keep_gelu_slope, out is then replaced by gelu'(out) (polyicl_gelu_forward_keeping_slope).
+// with keep_gelu_slope, out is then replaced by gelu'(out) (polyicl_gelu_forward_with_slope).
 // Returns nonzero (nothing written) when the weight is too large for the packing buffer.
 int polyicl_linear_forward(float *out, const float *input, const float *weight, const float *bias,
                            const float *residual, float *gelu_out, int keep_gelu_slope, long rows, long input_width,

@@ -61,7 +61,7 @@ enum Conv1D {
                 1, input + start * inputWidth, Int32(inputWidth), weight, Int32(outputWidth),
                 1, out, Int32(outputWidth))
             if let geluOutput, keepingGELUSlope {
-                polyicl_gelu_forward_keeping_slope(geluOutput + start * outputWidth, out, count * outputWidth)
+                polyicl_gelu_forward_with_slope(geluOutput + start * outputWidth, out, out, count * outputWidth)
             } else if let geluOutput {
                 polyicl_gelu_forward(geluOutput + start * outputWidth, out, count * outputWidth)
             }

@@ -19,7 +19,8 @@ enum GELU {
         count: Int, executor: ParallelExecutor
     ) {
         executor.forEachChunk(count: count, minimumPerWorker: 16_384) { range, _ in
-            polyicl_gelu_forward_keeping_slope(output + range.lowerBound, inputThenSlope + range.lowerBound, range.count)
+            polyicl_gelu_forward_with_slope(
+                output + range.lowerBound, inputThenSlope + range.lowerBound, inputThenSlope + range.lowerBound, range.count)
         }
     }
 
