@@ -403,6 +403,35 @@ public final class TransformerModel {
             executor: executor)
     }
 
+    /// Backward through a Conv1D (c_attn or c_fc, `target`) whose input is LayerNorm's output
+    /// (`input`), on to LayerNorm's input, accumulating into `layerNorm.inputGradient`. One
+    /// fused pass when it can run (`Conv1D.backwardThroughLayerNorm`), unless a LoRA adapter on
+    /// the Conv1D adds to the gradient between the two backwards; otherwise the Conv1D's
+    /// backward, the adapter's, then LayerNorm's, through the gradients' `normalized` buffer.
+    private func normalizedConv1DBackward(
+        _ layer: Int, _ target: LoRATarget, layerNorm: LayerNorm.BackwardOperands,
+        weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?,
+        outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        rows: Int, outputWidth: Int, workspace ws: ActivationWorkspace
+    ) {
+        guard let g = ws.gradients else { return }
+        let C = configuration.embedding, ones = g.ones.pointer, partials = g.parameterPartials.pointer
+        let adapted = adapters?.hasLoRA(layer: layer, target: target) ?? false
+        if !adapted, Conv1D.backwardThroughLayerNorm(
+            layerNorm, weightGradient: weightGradient, biasGradient: biasGradient, outputGradient: outputGradient,
+            input: input, weight: weight, ones: ones, partials: partials,
+            rows: rows, inputWidth: C, outputWidth: outputWidth, executor: executor) {
+            return
+        }
+        Conv1D.backward(
+            inputGradient: g.normalized.pointer, weightGradient: weightGradient, biasGradient: biasGradient,
+            outputGradient: outputGradient, input: input, weight: weight, ones: ones, partials: partials,
+            rows: rows, inputWidth: C, outputWidth: outputWidth, executor: executor)
+        backwardLoRA(layer, target, inputGradient: g.normalized.pointer, outputGradient: outputGradient,
+                     input: input, rows: rows, workspace: ws)
+        LayerNorm.backward(layerNorm, outputGradient: g.normalized.pointer, rows: rows, width: C, executor: executor)
+    }
+
     // MARK: Backward
 
     /// Backward from the prediction gradient in `workspace.gradients.predictions`. Frozen
@@ -414,7 +443,7 @@ public final class TransformerModel {
         func needed(_ block: Int) -> Bool {
             trainable.anyAtOrBelow(block: block) || (adapters?.needsGradient(atOrBelow: block) ?? false)
         }
-        let ones = g.ones.pointer, partials = g.parameterPartials.pointer, dResidual = g.residual.pointer
+        let ones = g.ones.pointer, dResidual = g.residual.pointer
         func grad(_ offset: Int, _ on: Bool) -> UnsafeMutablePointer<Float>? { on ? d + offset : nil }
 
         ReadOut.backward(
@@ -459,22 +488,10 @@ public final class TransformerModel {
                 inputGradient: dResidual, gainGradient: grad(o.ln1Gain, on), biasGradient: grad(o.ln1Bias, on),
                 input: ws.residual(layer).pointer, gain: p + o.ln1Gain, mean: a.ln1Mean.pointer,
                 inverseStd: a.ln1InverseStd.pointer, partials: g.normPartials.pointer, fallbackScratch: g.normalized.pointer)
-            // A LoRA adapter on c_attn adds to the gradient between the two backwards.
-            let loraOnInput = adapters?.hasLoRA(layer: layer, target: .attentionInput) ?? false
-            if loraOnInput || !Conv1D.backwardThroughLayerNorm(
-                ln1, weightGradient: grad(o.attentionWeight, on), biasGradient: grad(o.attentionBias, on),
-                outputGradient: g.qkv.pointer, input: a.ln1.pointer, weight: p + o.attentionWeight, ones: ones,
-                partials: partials, rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor) {
-                Conv1D.backward(
-                    inputGradient: g.normalized.pointer,
-                    weightGradient: grad(o.attentionWeight, on), biasGradient: grad(o.attentionBias, on),
-                    outputGradient: g.qkv.pointer, input: a.ln1.pointer, weight: p + o.attentionWeight, ones: ones, partials: partials,
-                    rows: rows, inputWidth: C, outputWidth: 3 * C, executor: executor)
-                backwardLoRA(
-                    layer, .attentionInput, inputGradient: g.normalized.pointer, outputGradient: g.qkv.pointer,
-                    input: a.ln1.pointer, rows: rows, workspace: ws)
-                LayerNorm.backward(ln1, outputGradient: g.normalized.pointer, rows: rows, width: C, executor: executor)
-            }
+            normalizedConv1DBackward(
+                layer, .attentionInput, layerNorm: ln1, weightGradient: grad(o.attentionWeight, on),
+                biasGradient: grad(o.attentionBias, on), outputGradient: g.qkv.pointer, input: a.ln1.pointer,
+                weight: p + o.attentionWeight, rows: rows, outputWidth: 3 * C, workspace: ws)
         }
         adapters?.promptBackward(residualGradient: dResidual, count: count, positions: T)
         // With a soft prompt the token rows are not laid out as TokenEmbedding expects; the
@@ -522,22 +539,10 @@ public final class TransformerModel {
             inputGradient: dResidual, gainGradient: grad(o.ln2Gain), biasGradient: grad(o.ln2Bias),
             input: a.residualMid.pointer, gain: p + o.ln2Gain, mean: a.ln2Mean.pointer,
             inverseStd: a.ln2InverseStd.pointer, partials: g.normPartials.pointer, fallbackScratch: g.normalized.pointer)
-        // A LoRA adapter on c_fc adds to the gradient between the two backwards.
-        let loraOnInput = adapters?.hasLoRA(layer: layer, target: .mlpInput) ?? false
-        if loraOnInput || !Conv1D.backwardThroughLayerNorm(
-            ln2, weightGradient: grad(o.mlpWeight), biasGradient: grad(o.mlpBias),
-            outputGradient: preActivationGradient, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones,
-            partials: partials, rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor) {
-            Conv1D.backward(
-                inputGradient: g.normalized.pointer,
-                weightGradient: grad(o.mlpWeight), biasGradient: grad(o.mlpBias),
-                outputGradient: preActivationGradient, input: a.ln2.pointer, weight: p + o.mlpWeight, ones: ones, partials: partials,
-                rows: rows, inputWidth: C, outputWidth: 4 * C, executor: executor)
-            backwardLoRA(
-                layer, .mlpInput, inputGradient: g.normalized.pointer, outputGradient: preActivationGradient,
-                input: a.ln2.pointer, rows: rows, workspace: ws)
-            LayerNorm.backward(ln2, outputGradient: g.normalized.pointer, rows: rows, width: C, executor: executor)
-        }
+        normalizedConv1DBackward(
+            layer, .mlpInput, layerNorm: ln2, weightGradient: grad(o.mlpWeight), biasGradient: grad(o.mlpBias),
+            outputGradient: preActivationGradient, input: a.ln2.pointer, weight: p + o.mlpWeight,
+            rows: rows, outputWidth: 4 * C, workspace: ws)
         // residual_mid = residual_in + c_proj(attention)
         Conv1D.backward(
             inputGradient: attentionGradient,
