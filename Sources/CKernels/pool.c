@@ -43,6 +43,7 @@ static long now_nanoseconds(void) {
 
 static void *worker_main(void *argument) {
     long index = (long)argument, seen = 0;
+    polyicl_flush_subnormals();
     for (;;) {
         long generation = atomic_load_explicit(&pool.generation, memory_order_acquire);
         if (generation == seen) {
@@ -83,6 +84,7 @@ static void pool_start(void) {
 
 int polyicl_pool_run(long count, polyicl_pool_task task, void *context) {
     if (count < 1) return 0;
+    polyicl_flush_subnormals();
     pthread_once(&pool_once, pool_start);
     if (count - 1 > pool.workers) return -1;
     int expected = 0;

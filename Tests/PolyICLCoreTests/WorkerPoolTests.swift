@@ -49,6 +49,34 @@ import Testing
         }
     }
 
+    /// Arithmetic on subnormal floats costs about 100 cycles a value: every thread that runs a
+    /// region, pooled, inline, on Dispatch (more threads than the pool has, or a region inside
+    /// a region), must flush them, which shows in the results: a product below the smallest
+    /// normal float is 0 (FTZ) and a subnormal input reads as 0 (DAZ).
+    @Test func everyWorkerFlushesSubnormals() {
+        let operands: [Float] = [Float.leastNormalMagnitude, 0.5, Float(bitPattern: 0x0000_1000), 1]
+        for threads in [1, 2, ParallelExecutor.availableCores + 2] {
+            let executor = ParallelExecutor(threads: threads)
+            let workers = executor.workerCount(for: 64)
+            var results = [Float](repeating: -1, count: 2 * workers * 2)
+            operands.withUnsafeBufferPointer { x in
+                results.withUnsafeMutableBufferPointer { results in
+                    executor.forEachChunk(count: 64) { _, worker in
+                        results[4 * worker] = x[0] * x[1]
+                        results[4 * worker + 1] = x[2] * x[3]
+                        executor.forEachChunk(count: 2) { _, inner in
+                            if inner == 0 {
+                                results[4 * worker + 2] = x[0] * x[1]
+                                results[4 * worker + 3] = x[2] * x[3]
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(results.prefix(4 * workers).allSatisfy { $0 == 0 }, "\(threads) threads: \(results)")
+        }
+    }
+
     @Test func everyItemOnceFromManyCallersAndNestedRegions() {
         let callers = 8
         let failures = UncheckedCounter()

@@ -15,6 +15,9 @@ import Glibc
 /// a core idle for 5-10% of the step. A region started while the pool is busy (another
 /// caller, or a region inside a region) runs on Dispatch instead.
 ///
+/// Every thread that runs a region flushes subnormal floats to zero (`polyicl_flush_subnormals`):
+/// trained weights make many of them, and each costs about 100 cycles without it.
+///
 /// Work is cut into `threads` fixed, contiguous chunks that depend only on the item count and
 /// the thread count, never on timing: reductions done per chunk and then combined in chunk
 /// order give the same bits on every run with the same thread count.
@@ -47,9 +50,11 @@ public struct ParallelExecutor: Sendable {
         usesOwnGemm = ownGemm && OwnGemm.isAvailable
     }
 
-    /// Keeps OpenBLAS at one thread: every GEMM is split across our workers instead
-    /// (cheap when already set; called before each pass).
-    public func configureBLAS() {
+    /// Keeps OpenBLAS at one thread (every GEMM is split across our workers instead) and
+    /// makes the calling thread flush subnormal floats, as the workers do (cheap when already
+    /// set; called before each pass).
+    public func prepareCallingThread() {
+        polyicl_flush_subnormals()
         if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
     }
 
@@ -60,6 +65,7 @@ public struct ParallelExecutor: Sendable {
         guard count > 0 else { return }
         let workers = workerCount(for: count, minimumPerWorker: minimumPerWorker)
         if workers == 1 {
+            polyicl_flush_subnormals()
             body(0..<count, 0)
             return
         }
@@ -77,6 +83,7 @@ public struct ParallelExecutor: Sendable {
             if ran { return }
             let shared = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                polyicl_flush_subnormals()
                 shared.value(Self.chunk(worker, of: workers, count: count), worker)
             }
         }

@@ -127,7 +127,7 @@ public final class TransformerModel {
         guard output.count >= batch.count * batch.points, let destination = output.baseAddress else {
             throw ModelInputError("prediction buffer holds \(output.count) floats; \(batch.count) prompts of \(batch.points) points need \(batch.count * batch.points)")
         }
-        executor.configureBLAS()
+        executor.prepareCallingThread()
         let T = promptPositions + 2 * batch.points
         let lanes = min(executor.threads, batch.count)
         let workspaces = inferenceWorkspaces(lanes)
@@ -161,7 +161,7 @@ public final class TransformerModel {
         let T = promptPositions + 2 * batch.points, C = configuration.embedding
         var states = [[Float]](repeating: [], count: configuration.layers + 1)
         for i in states.indices { states[i].reserveCapacity(batch.count * T * C) }
-        executor.configureBLAS()
+        executor.prepareCallingThread()
         let workspace = inferenceWorkspaces(1)[0]
         let chunk = max(1, workspace.sequenceCapacity(positions: T))
         for first in stride(from: 0, to: batch.count, by: chunk) {
@@ -209,7 +209,7 @@ public final class TransformerModel {
             reserve(batch: batch.count, points: max(batch.points, configuration.points))
         }
         guard let workspace = trainingWorkspace, let g = workspace.gradients else { return .nan }
-        executor.configureBLAS()
+        executor.prepareCallingThread()
         forward(batch, first: 0, count: batch.count, workspace: workspace, executor: executor)
         let outputs = batch.count * batch.points
         let value = batch.ys.withUnsafeBufferPointer { targets in

@@ -1,0 +1,35 @@
+#include "ckernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+// MXCSR bit 15 (FTZ): subnormal results become zero; bit 6 (DAZ): subnormal inputs read as zero.
+#define SUBNORMAL_BITS 0x8040u
+
+void polyicl_flush_subnormals(void) {
+    unsigned int mode = _mm_getcsr();
+    if ((mode & SUBNORMAL_BITS) != SUBNORMAL_BITS) _mm_setcsr(mode | SUBNORMAL_BITS);
+}
+
+int polyicl_flushes_subnormals(void) {
+    return (_mm_getcsr() & SUBNORMAL_BITS) == SUBNORMAL_BITS;
+}
+#elif defined(__aarch64__)
+// FPCR bit 24 (FZ) flushes subnormal inputs and results of single and double precision.
+#define FLUSH_TO_ZERO_BIT (1ull << 24)
+
+static unsigned long long read_fpcr(void) {
+    unsigned long long value;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(value));
+    return value;
+}
+
+void polyicl_flush_subnormals(void) {
+    unsigned long long value = read_fpcr();
+    if (!(value & FLUSH_TO_ZERO_BIT)) __asm__ volatile("msr fpcr, %0" : : "r"(value | FLUSH_TO_ZERO_BIT));
+}
+
+int polyicl_flushes_subnormals(void) { return (read_fpcr() & FLUSH_TO_ZERO_BIT) != 0; }
+#else
+void polyicl_flush_subnormals(void) {}
+int polyicl_flushes_subnormals(void) { return 0; }
+#endif
