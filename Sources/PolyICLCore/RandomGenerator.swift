@@ -17,6 +17,17 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         state = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// The generator whose four state words are `words` (as ``stateWords`` gave them), so a
+    /// stream can be saved and continued exactly. Nil unless there are four words, not all zero
+    /// (xoshiro's one state that never leaves zero).
+    public init?(stateWords words: [UInt64]) {
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
+        state = (words[0], words[1], words[2], words[3])
+    }
+
+    /// The four state words: ``init(stateWords:)`` continues the stream from here.
+    public var stateWords: [UInt64] { [state.0, state.1, state.2, state.3] }
+
     @inline(__always)
     public mutating func next() -> UInt64 {
         let result = rotateLeft(state.1 &* 5, 7) &* 9

@@ -99,6 +99,20 @@ struct TaskOptions: ParsableArguments {
         }
     }
 
+    /// These options as command-line arguments, every one written out and file paths made
+    /// absolute: what a resumable checkpoint keeps so `--resume` rebuilds the same source.
+    var arguments: [String] {
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        // `--name=value`, so that a negative number is not read as an option.
+        var words = ["--task=\(task.rawValue)", "--degree=\(degree)", "--fixed=\(fixed)", "--noise=\(noise)",
+                     "--x-shift=\(xShift)", "--x-scale=\(xScale)", "--w-shift=\(wShift)", "--w-scale=\(wScale)"]
+        if let clamp { words.append("--clamp=\(clamp)") }
+        if let xRange { words.append("--x-range=\(xRange)") }
+        if let dimX { words.append("--dim-x=\(dimX)") }
+        if let xs, let ys { words += ["--xs=\(absolute(xs))", "--ys=\(absolute(ys))"] }
+        return words
+    }
+
     /// The width of x the task gives, without a model (for a new model's input width).
     var taskInputDimension: Int? {
         if usesFiles { return nil }

@@ -34,32 +34,36 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Largest number of (x, y) points in a prompt (the model has 2x positions).") var points: Int?
     @Flag(name: .customLong("no-positions"), help: "No learned position embeddings (paper appendix A.7).")
     var noPositions = false
-    @Option(help: "Continue training this checkpoint (its optimiser state is not saved: Adam restarts).")
+    @Option(help: "Continue training this checkpoint's weights with fresh optimiser state and new settings (see --resume to continue a run exactly).")
     var `init`: String?
+    @Option(help: "Continue the run saved in this checkpoint exactly: its settings, task, optimiser state, schedule, curriculum and random stream; --steps extends it. May be the --out file.")
+    var resume: String?
 
     @OptionGroup(title: "Task") var taskOptions: TaskOptions
 
-    @Option(help: "Training steps.") var steps = 1000
-    @Option(help: "Prompts per batch.") var batch = 64
-    @Option(help: "Learning rate (the paper: 5e-5; Garg et al.: 1e-4).") var lr: Float = 1e-4
-    @Option(help: "adam or sgd.") var optimizer: OptimizerName = .adam
-    @Option(help: "constant, or cosine (linear warm-up for --warmup steps, then a half cosine to 0).")
-    var schedule: ScheduleName = .constant
-    @Option(help: "Warm-up steps of the cosine schedule.") var warmup = 0
+    @Option(help: "Training steps (default 1000).") var steps: Int?
+    @Option(help: "Prompts per batch (default 64).") var batch: Int?
+    @Option(help: "Learning rate (default 1e-4; the paper: 5e-5; Garg et al.: 1e-4).") var lr: Float?
+    @Option(help: "adam (default) or sgd.") var optimizer: OptimizerName?
+    @Option(help: "constant (default), or cosine (linear warm-up for --warmup steps, then a half cosine to 0).")
+    var schedule: ScheduleName?
+    @Option(help: "Warm-up steps of the cosine schedule (default 0).") var warmup: Int?
     @Option(help: "Clip the global gradient norm at this value.") var clip: Float?
-    @Option(name: .customLong("weight-decay"), help: "Adam weight decay (L2, as torch.optim.Adam).")
-    var weightDecay: Float = 0
+    @Option(name: .customLong("weight-decay"), help: "Adam weight decay (L2, as torch.optim.Adam; default 0).")
+    var weightDecay: Float?
     @Option(help: "Curriculum on the points per prompt, start..end (the paper: 5..81). Default: always the model's points (or the files').")
     var curriculum: IntegerRange?
-    @Option(help: "Curriculum: steps between increments (the paper: 2000).") var every = 2000
-    @Option(name: .customLong("curriculum-step"), help: "Curriculum: points added at each increment.")
-    var curriculumStep = 2
+    @Option(help: "Curriculum: steps between increments (default 2000, as the paper).") var every: Int?
+    @Option(name: .customLong("curriculum-step"), help: "Curriculum: points added at each increment (default 2).")
+    var curriculumStep: Int?
     @Option(help: "Parameter groups not to train, comma-separated (for example read_in,wpe).")
     var freeze: String?
-    @Option(help: "Seed of the one random generator (initial weights and prompts).") var seed: UInt64 = 0
-    @Option(help: "Worker threads (default: all cores).") var threads: Int?
-    @Option(help: "Where to save the checkpoint (.safetensors).") var out: String
-    @Option(name: .customLong("save-every"), help: "Also save to --out every N steps during the run.")
+    @Option(help: "Seed of the one random generator (initial weights and prompts; default 0).") var seed: UInt64?
+    @Option(help: "Worker threads (default: all cores; with --resume, the run's own count, which keeps it bit-exact).")
+    var threads: Int?
+    @Option(help: "Where to save the checkpoint (.safetensors), with the training state that --resume continues.")
+    var out: String
+    @Option(name: .customLong("save-every"), help: "Also save to --out every N steps during the run (atomically: the file is always the previous save or the new one).")
     var saveEvery: Int?
 
     func validate() throws {
@@ -69,19 +73,32 @@ struct TrainCommand: ParsableCommand {
         if `init` != nil, let preset {
             throw ValidationError("--preset \(preset) and --init both give the model: --init continues a checkpoint with its own configuration")
         }
+        if let resume {
+            let given: [(String, Bool)] = [
+                ("--init", `init` != nil), ("--preset", preset != nil), ("--dim", dim != nil), ("--layers", layers != nil),
+                ("--heads", heads != nil), ("--points", points != nil), ("--no-positions", noPositions), ("--batch", batch != nil),
+                ("--lr", lr != nil), ("--optimizer", optimizer != nil), ("--schedule", schedule != nil), ("--warmup", warmup != nil),
+                ("--clip", clip != nil), ("--weight-decay", weightDecay != nil), ("--curriculum", curriculum != nil),
+                ("--every", every != nil), ("--curriculum-step", curriculumStep != nil), ("--freeze", freeze != nil), ("--seed", seed != nil),
+            ]
+            let conflicting = given.filter(\.1).map(\.0)
+            if !conflicting.isEmpty {
+                throw ValidationError("--resume \(resume) continues the saved run with its own model, task and settings, so \(conflicting.joined(separator: ", ")) cannot be given: only --steps (to extend it), --threads, --out and --save-every apply. To train on with new settings use --init.")
+            }
+        }
         for (name, value) in [("dim", dim), ("layers", layers), ("heads", heads), ("points", points)] {
             if let value, value < 1 { throw ValidationError("--\(name) \(value) is not valid: expected at least 1") }
         }
-        if steps < 0 { throw ValidationError("--steps \(steps) is not valid: expected 0 or more") }
-        if batch < 1 { throw ValidationError("--batch \(batch) is not valid: expected at least 1 prompt") }
-        if !(lr.isFinite && lr > 0) { throw ValidationError("--lr \(lr) is not valid: expected a positive number") }
-        if warmup < 0 { throw ValidationError("--warmup \(warmup) is not valid: expected 0 or more steps") }
-        if warmup > 0 && schedule != .cosine { throw ValidationError("--warmup needs --schedule cosine") }
+        if let steps, steps < 0 { throw ValidationError("--steps \(steps) is not valid: expected 0 or more") }
+        if let batch, batch < 1 { throw ValidationError("--batch \(batch) is not valid: expected at least 1 prompt") }
+        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr \(lr) is not valid: expected a positive number") }
+        if let warmup, warmup < 0 { throw ValidationError("--warmup \(warmup) is not valid: expected 0 or more steps") }
+        if (warmup ?? 0) > 0 && schedule != .cosine { throw ValidationError("--warmup needs --schedule cosine") }
         if let clip, !(clip.isFinite && clip > 0) { throw ValidationError("--clip \(clip) is not valid: expected a positive norm") }
-        if !(weightDecay.isFinite && weightDecay >= 0) { throw ValidationError("--weight-decay \(weightDecay) is not valid: expected 0 or more") }
-        if weightDecay > 0 && optimizer != .adam { throw ValidationError("--weight-decay is an Adam setting; it has no effect with --optimizer sgd") }
-        if every < 1 { throw ValidationError("--every \(every) is not valid: expected at least 1 step") }
-        if curriculumStep < 0 { throw ValidationError("--curriculum-step \(curriculumStep) is not valid: expected 0 or more points") }
+        if let weightDecay, !(weightDecay.isFinite && weightDecay >= 0) { throw ValidationError("--weight-decay \(weightDecay) is not valid: expected 0 or more") }
+        if (weightDecay ?? 0) > 0 && optimizer == .sgd { throw ValidationError("--weight-decay is an Adam setting; it has no effect with --optimizer sgd") }
+        if let every, every < 1 { throw ValidationError("--every \(every) is not valid: expected at least 1 step") }
+        if let curriculumStep, curriculumStep < 0 { throw ValidationError("--curriculum-step \(curriculumStep) is not valid: expected 0 or more points") }
         if let curriculum, curriculum.lower < 1 {
             throw ValidationError("--curriculum \(curriculum) is not valid: expected start..end with 1 <= start <= end")
         }
@@ -89,49 +106,99 @@ struct TrainCommand: ParsableCommand {
         if let saveEvery, saveEvery < 1 { throw ValidationError("--save-every \(saveEvery) is not valid: expected at least 1 step") }
     }
 
-    func run() throws {
-        var generator = RandomGenerator(seed: seed)
-        let outURL = URL(fileURLWithPath: out)
-        try checkWritable(outURL)
+    /// What this process trains: a new run, a continuation with fresh optimiser state, or an
+    /// exact resume.
+    private struct Plan {
+        var initial: Checkpoint?
+        var task: TaskOptions
+        var configuration: ModelConfiguration
+        var settings: TrainingSettings
+        var trainer: Trainer
+        var generator: RandomGenerator
+        var threads: Int?
+        var source: any PromptSource
+    }
+
+    private func plan() throws -> Plan {
+        if let resume {
+            let checkpoint = try CheckpointFile.load(URL(fileURLWithPath: resume))
+            guard let state = checkpoint.trainingState else {
+                throw InputError("--resume \(resume): the file holds a model but no training state (it was not saved by `polyicl train` of this version): continue it with --init, which starts a fresh optimiser")
+            }
+            let task: TaskOptions
+            do { task = try TaskOptions.parse(state.task) } catch {
+                throw InputError("--resume \(resume): its task \(state.task.joined(separator: " ")) cannot be read: \(TaskOptions.message(for: error))")
+            }
+            let source = try task.makeSource(modelInputDimension: checkpoint.configuration.inputDimension)
+            let trainer: Trainer
+            do { trainer = try Trainer(resuming: state, steps: steps) } catch let error as TrainingSettingsError {
+                throw InputError("--resume \(resume): \(error.description)")
+            }
+            return Plan(initial: checkpoint, task: task, configuration: checkpoint.configuration, settings: trainer.settings,
+                        trainer: trainer, generator: try state.generator, threads: threads ?? state.threads, source: source)
+        }
         let initial: Checkpoint? = try `init`.map { try CheckpointFile.load(URL(fileURLWithPath: $0), heads: heads) }
         let source = try taskOptions.makeSource(modelInputDimension: initial?.configuration.inputDimension)
         let configuration = try modelConfiguration(initial: initial, inputDimension: source.inputDimension)
-
-        let model = try TransformerModel(configuration: configuration, generator: &generator, threads: threads)
-        if let initial { try model.setParameters(initial.parameters) }
-
         var filePoints: Int?
         if let files = source as? FilePrompts { filePoints = files.pointCount }
         let settings = try trainingSettings(configuration: configuration, filePoints: filePoints)
+        return Plan(initial: initial, task: taskOptions, configuration: configuration, settings: settings,
+                    trainer: Trainer(settings: settings), generator: RandomGenerator(seed: seed ?? 0), threads: threads, source: source)
+    }
+
+    func run() throws {
+        let outURL = URL(fileURLWithPath: out)
+        try checkWritable(outURL)
+        let plan = try plan()
+        let settings = plan.settings, source = plan.source
+        let resumedState = resume == nil ? nil : plan.initial?.trainingState
+
+        // A new run's generator draws initial weights first, even under --init's weights (so
+        // its prompts are the same as ever); a resumed one is already past them.
+        var weightGenerator = plan.generator
+        let model = try TransformerModel(configuration: plan.configuration, generator: &weightGenerator, threads: plan.threads)
+        if let initial = plan.initial { try model.setParameters(initial.parameters) }
+        // The generator apart from the plan: `train` holds it while the saves read the plan.
+        var generator = resume == nil ? weightGenerator : plan.generator
+
         if let limited = source as? any LimitedPromptSource {
-            try limited.check(count: batch, points: settings.curriculum.points(atStep: max(0, steps - 1)))
+            try limited.check(count: settings.batchSize, points: settings.curriculum.points(atStep: max(0, settings.steps - 1)))
         }
-        do { try settings.validate(for: configuration) } catch let error as TrainingSettingsError {
+        do { try settings.validate(for: plan.configuration) } catch let error as TrainingSettingsError {
             throw InputError(error.description)
         }
 
         let progressLine = ProgressLine()
+        let c = plan.configuration
+        let origin = resume.map { " resuming \($0) at step \(plan.trainer.completedSteps)" } ?? `init`.map { " from \($0)" } ?? ""
         progressLine.message(
-            "training \(configuration.layers) layers x \(configuration.embedding) wide, \(configuration.heads) heads, "
-            + "\(configuration.points) points (\(model.parameterCount) parameters)\(initial == nil ? "" : " from \(`init` ?? "")") "
-            + "on \(source), \(steps) steps, batch \(batch), \(optimizer.rawValue) lr \(lr), \(model.executor.threads) threads")
+            "training \(c.layers) layers x \(c.embedding) wide, \(c.heads) heads, \(c.points) points (\(model.parameterCount) parameters)\(origin) "
+            + "on \(source), \(settings.steps) steps, batch \(settings.batchSize), \(optimizerName(settings)) lr \(settings.learningRate), \(model.executor.threads) threads")
+        if let resumedState, resumedState.threads != model.executor.threads {
+            progressLine.message("note: the run used \(resumedState.threads) threads and continues with \(model.executor.threads): sums are split differently, so it will not end bit for bit where an uninterrupted run would")
+        }
 
         let interrupt = InterruptHandler()
-        let trainer = Trainer(settings: settings)
+        let trainer = plan.trainer
+        let taskArguments = plan.task.arguments
+        let firstStep = trainer.completedSteps
         let started = Date()
         var losses: [Float] = []
-        losses.reserveCapacity(steps)
+        losses.reserveCapacity(max(0, settings.steps - firstStep))
         var saveError: Error?
+        func save(generator: RandomGenerator, cancelled: Bool) throws {
+            let state = trainer.state(generator: generator, task: taskArguments, threads: model.executor.threads)
+            try self.save(model: model, plan: plan, state: state, losses: losses, firstStep: firstStep,
+                          cancelled: cancelled, started: started, to: outURL)
+        }
         let summary = try trainer.train(
             model: model, source: source, generator: &generator, cancellation: interrupt.flag,
             progress: { progress in
                 losses.append(progress.loss)
                 progressLine.update(progress)
                 if let saveEvery, progress.step % saveEvery == 0, progress.step < progress.totalSteps {
-                    do {
-                        try save(model: model, initial: initial, source: source, losses: losses,
-                                 cancelled: false, started: started, to: outURL)
-                    } catch {
+                    do { try save(generator: progress.generator, cancelled: false) } catch {
                         saveError = error
                         interrupt.flag.cancel()
                     }
@@ -140,17 +207,21 @@ struct TrainCommand: ParsableCommand {
         progressLine.finish()
         if let saveError { throw saveError }
 
-        try save(model: model, initial: initial, source: source, losses: summary.losses,
-                 cancelled: summary.cancelled, started: started, to: outURL)
+        try save(generator: generator, cancelled: summary.cancelled)
         let tail = summary.losses.suffix(100)
         let finalLoss = tail.isEmpty ? "-" : String(format: "%.5f", tail.reduce(0.0) { $0 + Double($1) } / Double(tail.count))
         if summary.cancelled {
-            progressLine.message("interrupted after \(summary.stepsCompleted) of \(steps) steps: saved the completed steps to \(out)")
-            throw ExitCode(130)
+            progressLine.message("\(interrupt.signalName) after \(summary.stepsCompleted) of \(settings.steps) steps: saved the completed steps to \(out) (continue with --resume \(out))")
+            throw ExitCode(interrupt.exitStatus)
         }
         progressLine.message(
-            "done: \(summary.stepsCompleted) steps in \(ProgressLine.duration(summary.elapsed)), "
+            "done: \(summary.stepsCompleted) steps (\(summary.losses.count) in this run) in \(ProgressLine.duration(summary.elapsed)), "
             + "mean loss of the last \(tail.count) steps \(finalLoss); saved \(out)")
+    }
+
+    private func optimizerName(_ settings: TrainingSettings) -> String {
+        if case .sgd = settings.optimizer { return "sgd" }
+        return "adam"
     }
 
     /// Fails before any training when the checkpoint could not be saved at the end.
@@ -205,7 +276,7 @@ struct TrainCommand: ParsableCommand {
             if let filePoints, curriculum.upper > filePoints {
                 throw InputError("--curriculum \(curriculum) goes past the \(filePoints) points per prompt of \(taskOptions.xs ?? "the files")")
             }
-            pointSchedule = Curriculum(start: curriculum.lower, increment: curriculumStep, interval: every, end: curriculum.upper)
+            pointSchedule = Curriculum(start: curriculum.lower, increment: curriculumStep ?? 2, interval: every ?? 2000, end: curriculum.upper)
         } else {
             pointSchedule = .fixed(available)
         }
@@ -214,41 +285,47 @@ struct TrainCommand: ParsableCommand {
             frozen = Set(freeze.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
         return TrainingSettings(
-            steps: steps, batchSize: batch, learningRate: lr,
-            optimizer: optimizer == .adam ? .adam(AdamSettings(weightDecay: weightDecay)) : .sgd,
-            schedule: schedule == .cosine ? .warmupCosine(warmupSteps: warmup, minimumFactor: 0) : .constant,
+            steps: steps ?? 1000, batchSize: batch ?? 64, learningRate: lr ?? 1e-4,
+            optimizer: optimizer == .sgd ? .sgd : .adam(AdamSettings(weightDecay: weightDecay ?? 0)),
+            schedule: schedule == .cosine ? .warmupCosine(warmupSteps: warmup ?? 0, minimumFactor: 0) : .constant,
             gradientClip: clip, curriculum: pointSchedule, frozenGroups: frozen)
     }
 
-    /// Saves the model with the history of `initial` plus this run (`losses` so far).
-    func save(model: TransformerModel, initial: Checkpoint?, source: any PromptSource, losses: [Float],
-              cancelled: Bool, started: Date, to url: URL) throws {
+    /// Saves the model and its training state, with the history of the initial checkpoint
+    /// plus this run (`losses` so far, from step `firstStep` + 1).
+    private func save(model: TransformerModel, plan: Plan, state: TrainingState, losses: [Float], firstStep: Int,
+                      cancelled: Bool, started: Date, to url: URL) throws {
+        let settings = state.settings
         let curve = TrainingHistory.downsample(losses)
         var run: [String: Any] = [
             "program": "polyicl train",
             "started": ISO8601DateFormatter().string(from: started),
-            "task": String(describing: source),
-            "steps_planned": steps,
+            "task": String(describing: plan.source),
+            "steps_planned": settings.steps,
             "steps_done": losses.count,
             "interrupted": cancelled,
-            "batch": batch,
-            "lr": Double(lr),
-            "optimizer": optimizer.rawValue,
-            "schedule": schedule.rawValue,
-            "seed": String(seed),
+            "batch": settings.batchSize,
+            "lr": Double(settings.learningRate),
+            "optimizer": optimizerName(settings),
             "loss_every": curve.every,
             "loss": curve.means.map { $0.isFinite ? TrainingHistory.compact($0) as Any : NSNull() },
         ]
-        if schedule == .cosine { run["warmup"] = warmup }
-        if let clip { run["clip"] = Double(clip) }
-        if weightDecay > 0 { run["weight_decay"] = Double(weightDecay) }
-        if let curriculum { run["curriculum"] = ["start": curriculum.lower, "end": curriculum.upper, "step": curriculumStep, "every": every] }
-        if let freeze { run["freeze"] = freeze }
+        switch settings.schedule {
+        case .constant: run["schedule"] = "constant"
+        case .warmupCosine(let warmupSteps, _): run["schedule"] = "cosine"; run["warmup"] = warmupSteps
+        }
+        if let seed { run["seed"] = String(seed) } else if resume == nil { run["seed"] = "0" }
+        if let clip = settings.gradientClip { run["clip"] = Double(clip) }
+        if case .adam(let adam) = settings.optimizer, adam.weightDecay > 0 { run["weight_decay"] = Double(adam.weightDecay) }
+        let c = settings.curriculum
+        if c.increment > 0 || curriculum != nil { run["curriculum"] = ["start": c.start, "end": c.end, "step": c.increment, "every": c.interval] }
+        if !settings.frozenGroups.isEmpty { run["freeze"] = settings.frozenGroups.sorted().joined(separator: ",") }
         if let initPath = `init` { run["init"] = initPath }
+        if let resume { run["resumed"] = resume; run["first_step"] = firstStep + 1 }
         let checkpoint = Checkpoint(
             configuration: model.configuration, parameters: model.parameterValues,
-            trainingHistory: TrainingHistory.appending(run, to: initial?.trainingHistory),
-            metadata: initial?.metadata ?? [:])
+            trainingHistory: TrainingHistory.appending(run, to: plan.initial?.trainingHistory),
+            metadata: plan.initial?.metadata ?? [:], trainingState: state)
         try CheckpointFile.save(checkpoint, to: url)
     }
 }

@@ -9,12 +9,16 @@ public struct Checkpoint: Sendable, Equatable {
     public var trainingHistory: String?
     /// Other `__metadata__` entries, kept as they are (PolyICL's own keys are not in here).
     public var metadata: [String: String]
+    /// What a training run needs to continue exactly (nil: the file holds a model only).
+    public var trainingState: TrainingState?
 
-    public init(configuration: ModelConfiguration, parameters: [Float], trainingHistory: String? = nil, metadata: [String: String] = [:]) {
+    public init(configuration: ModelConfiguration, parameters: [Float], trainingHistory: String? = nil,
+                metadata: [String: String] = [:], trainingState: TrainingState? = nil) {
         self.configuration = configuration
         self.parameters = parameters
         self.trainingHistory = trainingHistory
         self.metadata = metadata
+        self.trainingState = trainingState
     }
 }
 
@@ -26,10 +30,18 @@ public struct Checkpoint: Sendable, Equatable {
 /// its GPT2Config) — and `n_dims` (Garg's name for the width of x), `n_points`,
 /// `position_embeddings` ("true"/"false"), `format` = "polyicl", and `training_history`
 /// (JSON text). Files without these entries (saved from PyTorch) load too; see ``load(_:heads:points:)``.
+///
+/// A checkpoint with a ``TrainingState`` also holds, for resuming: the `training_state`
+/// entry (JSON: `version`, `completed_steps`, `settings`, `generator` as four hexadecimal
+/// words, `optimizer_step`, `task`, `threads`) and, for Adam, the tensors
+/// `training_state.exp_avg` and `training_state.exp_avg_sq` (torch.optim.Adam's names for the
+/// moments), each of shape [parameters] in the parameter layout's order. PyTorch loads the
+/// model from such a file after dropping the tensors whose names start with `training_state.`.
 public enum CheckpointFile {
     static let formatName = "polyicl"
     static let reservedKeys: Set<String> = [
         "format", "n_embd", "n_layer", "n_head", "n_positions", "n_dims", "n_points", "position_embeddings", "training_history",
+        TrainingStateEncoding.metadataKey,
     ]
 
     /// Writes atomically: the previous file survives any failure.
@@ -53,7 +65,7 @@ public enum CheckpointFile {
         guard checkpoint.parameters.count == configuration.parameterCount else {
             throw FileFormatError(file: file, problem: "cannot save \(checkpoint.parameters.count) parameters for a model that has \(configuration.parameterCount)")
         }
-        let tensors = configuration.parameterLayout.map { spec in
+        var tensors = configuration.parameterLayout.map { spec in
             SafetensorsTensor(name: spec.name, shape: spec.shape, floats: Array(checkpoint.parameters[spec.offset..<(spec.offset + spec.count)]))
         }
         var metadata = checkpoint.metadata.filter { !reservedKeys.contains($0.key) }
@@ -66,6 +78,10 @@ public enum CheckpointFile {
         metadata["n_points"] = "\(configuration.points)"
         metadata["position_embeddings"] = configuration.positionalEmbeddings ? "true" : "false"
         if let history = checkpoint.trainingHistory { metadata["training_history"] = history }
+        if let state = checkpoint.trainingState {
+            metadata[TrainingStateEncoding.metadataKey] = try TrainingStateEncoding.metadata(state, parameterCount: configuration.parameterCount, file: file)
+            tensors += TrainingStateEncoding.tensors(state)
+        }
         return SafetensorsFile(tensors: tensors, metadata: metadata)
     }
 
@@ -169,14 +185,17 @@ public enum CheckpointFile {
             parameters.replaceSubrange(spec.offset..<(spec.offset + spec.count), with: values)
         }
         let expected = Set(layout.map(\.name))
-        let extra = contents.tensors.map(\.name).filter { !expected.contains($0) && !isUnusedGPT2Tensor($0) }
+        let extra = contents.tensors.map(\.name).filter {
+            !expected.contains($0) && !isUnusedGPT2Tensor($0) && !$0.hasPrefix(TrainingStateEncoding.tensorPrefix)
+        }
         if !extra.isEmpty {
             throw fail("unexpected tensor\(extra.count > 1 ? "s" : "") \(extra.prefix(5).map { "'\($0)'" }.joined(separator: ", "))\(extra.count > 5 ? " and \(extra.count - 5) more" : "") for a model with \(layers) layers, width \(embedding)")
         }
         return Checkpoint(
             configuration: configuration, parameters: parameters,
             trainingHistory: metadata["training_history"],
-            metadata: metadata.filter { !reservedKeys.contains($0.key) })
+            metadata: metadata.filter { !reservedKeys.contains($0.key) },
+            trainingState: try TrainingStateEncoding.state(from: contents, parameterCount: configuration.parameterCount, file: file))
     }
 
     /// Hugging Face GPT-2 tensors that `TransformerModel` never uses: the token embedding

@@ -48,6 +48,23 @@ public final class AdamOptimizer: Optimizer {
         secondMoment = FloatBuffer(count: parameterCount)
     }
 
+    /// The first and second moment estimates (torch's `exp_avg` and `exp_avg_sq`), one per parameter.
+    public var moments: (first: [Float], second: [Float]) {
+        (Array(UnsafeBufferPointer(start: firstMoment.pointer, count: firstMoment.count)),
+         Array(UnsafeBufferPointer(start: secondMoment.pointer, count: secondMoment.count)))
+    }
+
+    /// Continues from saved moments after `step` updates, so the next update is exactly the
+    /// one the saved run would have made.
+    public func restore(step: Int, first: [Float], second: [Float]) throws {
+        guard step >= 0, first.count == firstMoment.count, second.count == secondMoment.count else {
+            throw TrainingSettingsError(description: "the saved Adam state has \(first.count) and \(second.count) moments after step \(step); this optimiser has \(firstMoment.count) parameters")
+        }
+        self.step = step
+        first.withUnsafeBufferPointer { if let base = $0.baseAddress { firstMoment.pointer.update(from: base, count: $0.count) } }
+        second.withUnsafeBufferPointer { if let base = $0.baseAddress { secondMoment.pointer.update(from: base, count: $0.count) } }
+    }
+
     public func update(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>, ranges: [Range<Int>], learningRate: Float) {
         step += 1
         let b1 = settings.beta1, b2 = settings.beta2, decay = settings.weightDecay

@@ -74,6 +74,9 @@ public struct TrainingProgress: Sendable {
     public var elapsed: Double
     /// Estimated seconds to finish at the current rate.
     public var estimatedRemaining: Double
+    /// The random generator after this step: with ``Trainer/state(generator:task:threads:)``,
+    /// what a resumable checkpoint saves.
+    public var generator: RandomGenerator
 }
 
 public struct TrainingSummary: Sendable {
@@ -89,14 +92,34 @@ public struct TrainingSummary: Sendable {
 /// dimensions), forward + loss + backward, optional clipping, optimiser update.
 ///
 /// The optimiser state and the step count live here, so calling `train` again after a
-/// cancellation continues the same run where it stopped.
+/// cancellation continues the same run where it stopped; ``TrainingState`` carries them
+/// across processes.
 public final class Trainer {
     public let settings: TrainingSettings
     public private(set) var completedSteps = 0
     private var optimizer: (any Optimizer)?
+    /// A saved run's state, applied to the optimiser when `train` first sees the model.
+    private var savedState: TrainingState?
 
     public init(settings: TrainingSettings) {
         self.settings = settings
+    }
+
+    func resume(from state: TrainingState) {
+        completedSteps = state.completedSteps
+        savedState = state
+    }
+
+    /// Adam's step count and moments, once it has been created (nil for SGD).
+    var optimizerMoments: (step: Int, first: [Float], second: [Float])? {
+        if let adam = optimizer as? AdamOptimizer {
+            let moments = adam.moments
+            return (adam.step, moments.first, moments.second)
+        }
+        if let saved = savedState, !saved.firstMoment.isEmpty {
+            return (saved.optimizerStep, saved.firstMoment, saved.secondMoment)
+        }
+        return nil
     }
 
     /// Trains until `settings.steps` steps are complete or `cancellation` is set (checked
@@ -104,9 +127,14 @@ public final class Trainer {
     ///
     /// With adapters attached (``TransformerModel/attach(_:)``) only the adapter parameters
     /// train, the whole base stays frozen and `frozenGroups` is not used.
+    ///
+    /// With a `group` of several processes, this process trains on its share of every batch
+    /// and the gradients are summed across the group (see ``DataParallelGroup``); every
+    /// process must call `train` with the same arguments.
     public func train(
         model: TransformerModel, source: some PromptSource, generator: inout RandomGenerator,
         loss: any Loss = MeanSquaredError(), cancellation: CancellationFlag? = nil,
+        group: (any DataParallelGroup)? = nil,
         progress: ((TrainingProgress) -> Void)? = nil
     ) throws -> TrainingSummary {
         try settings.validate(for: model.configuration)
@@ -116,18 +144,26 @@ public final class Trainer {
         let adapters = model.adapters
         if adapters == nil { try model.setFrozenGroups(settings.frozenGroups) }
         let ranges = adapters.map { [0..<$0.parameterCount] } ?? model.trainableRanges
-        let optimizer = self.optimizer ?? makeOptimizer(model)
+        let optimizer = try self.optimizer ?? makeOptimizer(model)
         self.optimizer = optimizer
+        let group = group.flatMap { $0.size > 1 ? $0 : nil }
+        if let group, group.size > settings.batchSize {
+            throw TrainingSettingsError(description: "batch=\(settings.batchSize) cannot be shared by \(group.size) processes: expected a batch of at least \(group.size) prompts")
+        }
+        let share = group?.share(of: settings.batchSize) ?? 0..<settings.batchSize
+        // Each share's mean-loss gradient, weighted by its share of the batch, sums to the batch's.
+        let shareWeight = Float(share.count) / Float(settings.batchSize)
         let maximumPoints = (completedSteps..<max(completedSteps, settings.steps)).isEmpty
             ? settings.curriculum.points(atStep: completedSteps)
             : settings.curriculum.points(atStep: settings.steps - 1)
         if let adapters, adapters.promptPairs > 0, maximumPoints + adapters.promptPairs > model.configuration.points {
             throw TrainingSettingsError(description: "curriculum reaches \(maximumPoints) points, but with a soft prompt of \(adapters.promptPairs) pairs this model (\(model.configuration.points) points) fits at most \(model.configuration.points - adapters.promptPairs): lower the curriculum end or the prompt pairs")
         }
-        model.reserve(batch: settings.batchSize, points: maximumPoints)
+        model.reserve(batch: share.count, points: maximumPoints)
 
         var batch = PromptBatch(count: settings.batchSize, points: settings.curriculum.points(atStep: completedSteps),
                                 inputDimension: source.inputDimension)
+        var shareBatch = PromptBatch(count: share.count, points: batch.points, inputDimension: source.inputDimension)
         var losses: [Float] = []
         losses.reserveCapacity(max(0, settings.steps - completedSteps))
         let clock = ContinuousClock()
@@ -144,7 +180,14 @@ public final class Trainer {
             } else {
                 source.fill(&batch, using: &generator)
             }
-            let value = try model.trainingStep(batch, loss: loss)
+            var value: Float
+            if let group {
+                shareBatch.copyPrompts(share, of: batch)
+                value = try model.trainingStep(shareBatch, loss: loss) * shareWeight
+                try sumAcross(group, model: model, weight: shareWeight, loss: &value)
+            } else {
+                value = try model.trainingStep(batch, loss: loss)
+            }
             let rate = settings.schedule.rate(base: settings.learningRate, step: step, totalSteps: settings.steps)
             func update(_ parameters: UnsafeMutableBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) {
                 guard let p = parameters.baseAddress, let g = gradients.baseAddress else { return }
@@ -164,19 +207,42 @@ public final class Trainer {
                 progress(TrainingProgress(
                     step: completedSteps, totalSteps: settings.steps, loss: value, points: points, learningRate: rate,
                     stepsPerSecond: perSecond, elapsed: elapsed,
-                    estimatedRemaining: Double(settings.steps - completedSteps) / perSecond))
+                    estimatedRemaining: Double(settings.steps - completedSteps) / perSecond, generator: generator))
             }
         }
         return TrainingSummary(stepsCompleted: completedSteps, losses: losses, cancelled: cancelled,
                                elapsed: seconds(clock.now - started))
     }
 
-    private func makeOptimizer(_ model: TransformerModel) -> any Optimizer {
+    private func makeOptimizer(_ model: TransformerModel) throws -> any Optimizer {
         let count = model.adapters?.parameterCount ?? model.parameterCount
         switch settings.optimizer {
-        case .adam(let adam): return AdamOptimizer(parameterCount: count, settings: adam, executor: model.executor)
-        case .sgd: return SGDOptimizer(executor: model.executor)
+        case .adam(let adam):
+            let optimizer = AdamOptimizer(parameterCount: count, settings: adam, executor: model.executor)
+            if let saved = savedState, saved.optimizerStep > 0 {
+                try optimizer.restore(step: saved.optimizerStep, first: saved.firstMoment, second: saved.secondMoment)
+            }
+            savedState = nil
+            return optimizer
+        case .sgd:
+            savedState = nil
+            return SGDOptimizer(executor: model.executor)
         }
+    }
+
+    /// Weights this share's gradients (of the adapters, if any) by `weight` and sums them, and
+    /// the already weighted loss, across the group.
+    private func sumAcross(_ group: any DataParallelGroup, model: TransformerModel, weight: Float, loss: inout Float) throws {
+        func weightAndSum(_ gradients: UnsafeMutableBufferPointer<Float>) throws {
+            for i in gradients.indices { gradients[i] *= weight }
+            try group.sum(gradients)
+        }
+        if let adapters = model.adapters {
+            try adapters.withGradients(weightAndSum)
+        } else {
+            try model.withGradients(weightAndSum)
+        }
+        try withUnsafeMutablePointer(to: &loss) { try group.sum(UnsafeMutableBufferPointer(start: $0, count: 1)) }
     }
 }
 
