@@ -18,6 +18,9 @@ let package = Package(
 
         // Elementwise kernels built for AVX-512, AVX2 and baseline x86-64 in one binary.
         .target(name: "CKernels", path: "Sources/CKernels"),
+        // Open MPI, loaded at run time by data-parallel runs only (Debian: openmpi-bin), so
+        // the binary builds and runs as a single process where MPI is absent.
+        .target(name: "CMPI", path: "Sources/CMPI", linkerSettings: [.linkedLibrary("dl")]),
         // The training core: tensors, model, optimisers, tasks, training, evaluation, checkpoints.
         .target(
             name: "PolyICLCore",
@@ -35,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "polyicl",
             dependencies: [
-                "PolyICLCore", "PolyICLRender", "PolyICLLanguage", "JupyterKernel",
+                "PolyICLCore", "PolyICLRender", "PolyICLLanguage", "JupyterKernel", "CMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libopenblas-dev libzmq3-dev)
+# openmpi-bin: mpirun and libmpi, which data-parallel runs load (Sources/CMPI).
+apt_packages=(libopenblas-dev libzmq3-dev openmpi-bin)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

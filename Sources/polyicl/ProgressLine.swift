@@ -14,7 +14,11 @@ final class ProgressLine {
     private var lastShown = -Double.infinity
     private var lineOpen = false
 
-    init(terminalRefresh: Double = 0.25, logInterval: Double = 5) {
+    /// Whether nothing is written (the ranks of an MPI job other than 0).
+    private let silent: Bool
+
+    init(terminalRefresh: Double = 0.25, logInterval: Double = 5, silent: Bool = false) {
+        self.silent = silent
         isTerminal = isatty(STDERR_FILENO) == 1
         refreshInterval = terminalRefresh
         self.logInterval = logInterval
@@ -61,6 +65,7 @@ final class ProgressLine {
     }
 
     private func write(_ text: String) {
+        if silent { return }
         FileHandle.standardError.write(Data(text.utf8))
     }
 }

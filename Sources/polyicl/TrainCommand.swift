@@ -148,6 +148,29 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let group = try MPIGroup.joinIfLaunched()
+        guard let group, group.size > 1 else {
+            try train(group: nil)
+            group?.finish()
+            return
+        }
+        do {
+            try train(group: group)
+            group.finish()
+        } catch let exit as ExitCode {
+            group.finish()
+            throw exit
+        } catch {
+            // Every rank must end: the others would wait in the next sum forever.
+            FileHandle.standardError.write(Data("Error: rank \(group.rank) of \(group.size): \(error)\n".utf8))
+            group.abort(status: 1)
+        }
+    }
+
+    /// Trains as one process, or as one rank of `group`: every rank computes its share of each
+    /// batch and holds the same weights; rank 0 alone prints and saves.
+    private func train(group: MPIGroup?) throws {
+        let primary = (group?.rank ?? 0) == 0
         let outURL = URL(fileURLWithPath: out)
         try checkWritable(outURL)
         let plan = try plan()
@@ -157,7 +180,8 @@ struct TrainCommand: ParsableCommand {
         // A new run's generator draws initial weights first, even under --init's weights (so
         // its prompts are the same as ever); a resumed one is already past them.
         var weightGenerator = plan.generator
-        let model = try TransformerModel(configuration: plan.configuration, generator: &weightGenerator, threads: plan.threads)
+        let threads = plan.threads ?? (group.map { _ in MPIGroup.defaultThreads() })
+        let model = try TransformerModel(configuration: plan.configuration, generator: &weightGenerator, threads: threads)
         if let initial = plan.initial { try model.setParameters(initial.parameters) }
         // The generator apart from the plan: `train` holds it while the saves read the plan.
         var generator = resume == nil ? weightGenerator : plan.generator
@@ -169,12 +193,13 @@ struct TrainCommand: ParsableCommand {
             throw InputError(error.description)
         }
 
-        let progressLine = ProgressLine()
+        let progressLine = ProgressLine(silent: !primary)
         let c = plan.configuration
         let origin = resume.map { " resuming \($0) at step \(plan.trainer.completedSteps)" } ?? `init`.map { " from \($0)" } ?? ""
         progressLine.message(
             "training \(c.layers) layers x \(c.embedding) wide, \(c.heads) heads, \(c.points) points (\(model.parameterCount) parameters)\(origin) "
-            + "on \(source), \(settings.steps) steps, batch \(settings.batchSize), \(optimizerName(settings)) lr \(settings.learningRate), \(model.executor.threads) threads")
+            + "on \(source), \(settings.steps) steps, batch \(settings.batchSize), \(optimizerName(settings)) lr \(settings.learningRate), "
+            + (group.map { "\($0.size) MPI ranks x \(model.executor.threads) threads" } ?? "\(model.executor.threads) threads"))
         if let resumedState, resumedState.threads != model.executor.threads {
             progressLine.message("note: the run used \(resumedState.threads) threads and continues with \(model.executor.threads): sums are split differently, so it will not end bit for bit where an uninterrupted run would")
         }
@@ -188,12 +213,13 @@ struct TrainCommand: ParsableCommand {
         losses.reserveCapacity(max(0, settings.steps - firstStep))
         var saveError: Error?
         func save(generator: RandomGenerator, cancelled: Bool) throws {
+            guard primary else { return }
             let state = trainer.state(generator: generator, task: taskArguments, threads: model.executor.threads)
             try self.save(model: model, plan: plan, state: state, losses: losses, firstStep: firstStep,
                           cancelled: cancelled, started: started, to: outURL)
         }
         let summary = try trainer.train(
-            model: model, source: source, generator: &generator, cancellation: interrupt.flag,
+            model: model, source: source, generator: &generator, cancellation: interrupt.flag, group: group,
             progress: { progress in
                 losses.append(progress.loss)
                 progressLine.update(progress)

@@ -170,8 +170,11 @@ public final class Trainer {
         let started = clock.now
         var cancelled = false
         let stepAware = source as? any StepAwarePromptSource
+        // With a group, a stop is decided together after each step (see `sumAcross`), so every
+        // process ends on the same step even when a signal reaches them at different moments.
+        var groupStops = false
         while completedSteps < settings.steps {
-            if cancellation?.isCancelled == true { cancelled = true; break }
+            if group == nil ? cancellation?.isCancelled == true : groupStops { cancelled = true; break }
             let step = completedSteps
             let points = settings.curriculum.points(atStep: step)
             batch.reshape(count: settings.batchSize, points: points)
@@ -184,7 +187,8 @@ public final class Trainer {
             if let group {
                 shareBatch.copyPrompts(share, of: batch)
                 value = try model.trainingStep(shareBatch, loss: loss) * shareWeight
-                try sumAcross(group, model: model, weight: shareWeight, loss: &value)
+                groupStops = try sumAcross(group, model: model, weight: shareWeight, loss: &value,
+                                           stopping: cancellation?.isCancelled == true)
             } else {
                 value = try model.trainingStep(batch, loss: loss)
             }
@@ -231,8 +235,9 @@ public final class Trainer {
     }
 
     /// Weights this share's gradients (of the adapters, if any) by `weight` and sums them, and
-    /// the already weighted loss, across the group.
-    private func sumAcross(_ group: any DataParallelGroup, model: TransformerModel, weight: Float, loss: inout Float) throws {
+    /// the already weighted loss, across the group. Returns whether any process is stopping.
+    private func sumAcross(_ group: any DataParallelGroup, model: TransformerModel, weight: Float,
+                           loss: inout Float, stopping: Bool) throws -> Bool {
         func weightAndSum(_ gradients: UnsafeMutableBufferPointer<Float>) throws {
             for i in gradients.indices { gradients[i] *= weight }
             try group.sum(gradients)
@@ -242,7 +247,10 @@ public final class Trainer {
         } else {
             try model.withGradients(weightAndSum)
         }
-        try withUnsafeMutablePointer(to: &loss) { try group.sum(UnsafeMutableBufferPointer(start: $0, count: 1)) }
+        var lossAndStops: [Float] = [loss, stopping ? 1 : 0]
+        try lossAndStops.withUnsafeMutableBufferPointer { try group.sum($0) }
+        loss = lossAndStops[0]
+        return lossAndStops[1] > 0
     }
 }
 
