@@ -1,5 +1,10 @@
+#define _GNU_SOURCE
 #include "ckernels.h"
 #include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,7 +72,7 @@ static void *worker_main(void *argument) {
 }
 
 static void pool_start(void) {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long cores = polyicl_usable_cores();
     long wanted = cores > 1 ? cores - 1 : 0;
     if (wanted > POOL_MAX_WORKERS) wanted = POOL_MAX_WORKERS;
     for (long i = 0; i < wanted; i++) {
@@ -101,4 +106,36 @@ int polyicl_pool_run(long count, polyicl_pool_task task, void *context) {
     while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0) CPU_RELAX();
     atomic_store_explicit(&pool.busy, 0, memory_order_release);
     return 0;
+}
+
+// Cores this process may use: POLYICL_THREADS when set, else the CPUs in its affinity mask
+// (taskset, Slurm's binding), lowered to a cgroup v2 CPU quota (containers, cgroup-confined
+// jobs), at least 1. Sizing from the machine's online cores instead oversubscribes a pinned
+// or confined process, and spinning workers then slow each other down.
+long polyicl_usable_cores(void) {
+    const char *asked = getenv("POLYICL_THREADS");
+    if (asked && *asked) {
+        char *end = NULL;
+        long value = strtol(asked, &end, 10);
+        if (end && *end == '\0' && value >= 1 && value <= 4096) return value;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+#if defined(__linux__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        long allowed = CPU_COUNT(&set);
+        if (allowed >= 1 && allowed < cores) cores = allowed;
+    }
+    FILE *file = fopen("/sys/fs/cgroup/cpu.max", "r");
+    if (file) {
+        char quota[32] = "";
+        long period = 0;
+        if (fscanf(file, "%31s %ld", quota, &period) == 2 && strcmp(quota, "max") != 0 && period > 0) {
+            long limit = (atol(quota) + period - 1) / period;
+            if (limit >= 1 && limit < cores) cores = limit;
+        }
+        fclose(file);
+    }
+#endif
+    return cores >= 1 ? cores : 1;
 }

@@ -33,9 +33,10 @@ final class MPIGroup: DataParallelGroup {
         return MPIGroup(rank: Int(rank), size: Int(size))
     }
 
-    /// The worker threads per rank when none are asked for: this node's cores shared by the
-    /// ranks on it.
+    /// The worker threads per rank when none are asked for: POLYICL_THREADS, else this node's
+    /// usable cores shared by the ranks on it.
     static func defaultThreads(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        if environment["POLYICL_THREADS"] != nil { return ParallelExecutor.availableCores }
         let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) ?? 1
         return max(1, ParallelExecutor.availableCores / max(1, local))
     }

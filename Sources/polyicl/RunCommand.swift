@@ -41,8 +41,18 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("give --output PATH (the executed notebook's file) or --out DIRECTORY, not both.")
         }
         let directory = url.deletingLastPathComponent()
+        let group = try MPIGroup.joinIfLaunched()
+        defer { group?.finish() }
+        if let group, group.size > 1, isNotebook {
+            throw ValidationError("a notebook runs in one process; under MPI run a script (.icl), whose train commands then share their batches across the \(group.size) ranks")
+        }
         let outDirectory = out.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? directory
         let interpreter = Interpreter(workingDirectory: directory.path)
+        interpreter.session.dataParallel = group.flatMap { $0.size > 1 ? $0 : nil }
+        if let group, group.size > 1, ProcessInfo.processInfo.environment["POLYICL_THREADS"] == nil {
+            // Models made by the script take the default thread count: the node's cores shared by its ranks.
+            setenv("POLYICL_THREADS", "\(MPIGroup.defaultThreads())", 1)
+        }
         let cancellation = CancellationFlag()
         // Ctrl-C interrupts the running command (the session stays consistent); a second
         // Ctrl-C, once the first has stopped nothing, ends the process as usual.
@@ -68,14 +78,22 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw ValidationError("cannot read \(url.path) as UTF-8 text: \(error.localizedDescription)")
         }
+        // The ranks of an MPI job run the same script; rank 0 alone shows and writes.
+        let primary = interpreter.session.writesFiles
         let writer = ScriptOutputWriter(
-            directory: outDirectory, baseName: url.deletingPathExtension().lastPathComponent,
-            writeOut: { FileHandle.standardOutput.write(Data($0.utf8)) },
-            writeError: { FileHandle.standardError.write(Data($0.utf8)) })
+            directory: outDirectory, baseName: url.deletingPathExtension().lastPathComponent, writesFiles: primary,
+            writeOut: { if primary { FileHandle.standardOutput.write(Data($0.utf8)) } },
+            writeError: { if primary { FileHandle.standardError.write(Data($0.utf8)) } })
         let outcome = interpreter.execute(text, sink: writer, cancellation: cancellation)
         writer.finish()
         if case .error(let error) = outcome {
-            FileHandle.standardError.write(Data((error.traceback.joined(separator: "\n") + "\n").utf8))
+            let message = error.traceback.joined(separator: "\n") + "\n"
+            if let group = interpreter.session.dataParallel {
+                // Every rank must end: the others would wait in the next sum forever.
+                FileHandle.standardError.write(Data("rank \(group.rank) of \(group.size):\n\(message)".utf8))
+                (group as? MPIGroup)?.abort(status: 1)
+            }
+            FileHandle.standardError.write(Data(message.utf8))
             throw ExitCode(1)
         }
     }

@@ -172,6 +172,9 @@ int polyicl_attention_backward_head32(float *dq, float *dk, float *dv, long ld_g
 // another caller or has fewer than count - 1 workers: the caller then runs the job otherwise.
 typedef void (*polyicl_pool_task)(void *context, long index);
 int polyicl_pool_run(long count, polyicl_pool_task task, void *context);
+// The cores this process may use: POLYICL_THREADS if set, else its CPU affinity mask lowered
+// to a cgroup v2 CPU quota; at least 1. The pool starts this many workers less one.
+long polyicl_usable_cores(void);
 // GFLOP/s of `iterations` rounds of 12 AVX-512 FMAs on registers only, on the calling
 // thread: the core's arithmetic ceiling. -1 where the CPU has no AVX-512.
 double polyicl_fma_peak_gflops(long iterations);

@@ -25,15 +25,9 @@ public struct ParallelExecutor: Sendable {
     /// Number of workers.
     public let threads: Int
 
-    /// The number of cores this process may run on.
-    public static var availableCores: Int {
-        #if canImport(Glibc)
-        let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
-        return max(1, Int(online))
-        #else
-        return 1
-        #endif
-    }
+    /// The number of cores this process may use, the default thread count: `POLYICL_THREADS`
+    /// if set, else its CPU affinity (taskset, Slurm's binding) lowered to a cgroup CPU quota.
+    public static var availableCores: Int { max(1, polyicl_usable_cores()) }
 
     /// Whether GEMMs use our own AVX-512 kernel (`OwnGemm`) rather than OpenBLAS: true
     /// wherever the CPU has AVX-512; tests turn it off to check the OpenBLAS path.

@@ -40,6 +40,8 @@ public struct CommandRegistry: Sendable {
         LoRACommand.declaration, SoftPromptCommand.declaration, MergeCommand.declaration,
         CompareCommand.declaration, AlignCommand.declaration, JailbreakCommand.declaration,
         NearestCommand.declaration, PerturbCommand.declaration,
+        // Slurm: scripts as batch jobs.
+        SubmitCommand.declaration, WatchCommand.declaration, CancelCommand.declaration, ResultCommand.declaration,
     ])
 
     /// A registry with more commands (or rebound ones) added after these.

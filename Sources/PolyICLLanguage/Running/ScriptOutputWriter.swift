@@ -8,12 +8,16 @@ public final class ScriptOutputWriter: OutputSink {
     private let baseName: String
     private let writeOut: (String) -> Void
     private let writeError: (String) -> Void
+    /// False: figures are not written (the ranks of an MPI job other than 0).
+    private let writesFiles: Bool
     private var fileCount = 0
     /// Displays with an id, printed in their last state when the next output arrives.
     private var pendingDisplays: [(id: String, bundle: MIMEBundle)] = []
     public private(set) var writtenFiles: [URL] = []
 
-    public init(directory: URL, baseName: String, writeOut: @escaping (String) -> Void, writeError: @escaping (String) -> Void) {
+    public init(directory: URL, baseName: String, writesFiles: Bool = true,
+                writeOut: @escaping (String) -> Void, writeError: @escaping (String) -> Void) {
+        self.writesFiles = writesFiles
         self.directory = directory
         self.baseName = baseName
         self.writeOut = writeOut
@@ -30,7 +34,7 @@ public final class ScriptOutputWriter: OutputSink {
 
     private func show(_ bundle: MIMEBundle, keepingHTML: Bool = true) {
         var files: [String] = []
-        for (mime, ext) in [(MIMEBundle.svg, "svg"), (MIMEBundle.html, "html")] where mime != MIMEBundle.html || keepingHTML {
+        for (mime, ext) in [(MIMEBundle.svg, "svg"), (MIMEBundle.html, "html")] where writesFiles && (mime != MIMEBundle.html || keepingHTML) {
             guard let content = bundle[mime] else { continue }
             fileCount += 1
             let url = directory.appendingPathComponent("\(baseName)-\(fileCount).\(ext)")

@@ -23,5 +23,5 @@ public struct ObjectKind: Sendable, Hashable, CustomStringConvertible {
     /// An evaluation result: tables of errors per context length.
     public static let result = ObjectKind("result")
 
-    public static let all: [ObjectKind] = [.value, .task, .model, .result]
+    public static let all: [ObjectKind] = [.value, .task, .model, .result, .job]
 }

@@ -1,3 +1,5 @@
+import PolyICLCore
+
 /// The named objects a notebook (or script) has made, in the order they were made.
 ///
 /// Commands never write here while they run: the interpreter stores what a command
@@ -8,6 +10,13 @@ public final class Session {
     private var objects: [String: any SessionObject] = [:]
     /// Names in creation order (a redefined name moves to the end).
     public private(set) var names: [String] = []
+
+    /// The processes this session's `train` shares its batches with (the ranks of an MPI job
+    /// running a script), or nil for one process.
+    public var dataParallel: (any DataParallelGroup)?
+    /// Whether commands write files: false on the ranks of an MPI job other than 0, which run
+    /// the same script, hold the same objects and leave the saving to rank 0.
+    public var writesFiles: Bool { (dataParallel?.rank ?? 0) == 0 }
 
     public init() {}
 

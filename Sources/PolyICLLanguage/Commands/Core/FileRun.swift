@@ -5,6 +5,7 @@ import PolyICLRender
 extension SaveCommand {
     @Sendable static func run(_ invocation: CommandInvocation) throws -> (any SessionObject)? {
         let (name, object) = try invocation.modelObject("model")
+        guard invocation.session.writesFiles else { return nil }
         let path = invocation.resolve(path: invocation.arguments.string("path") ?? "")
         try requireDirectory(of: path, invocation: invocation)
         let merged = invocation.arguments.boolean("merged") ?? false
@@ -66,21 +67,25 @@ extension LoadCommand {
             let hint = text.contains("head") ? "give the head count: load \"\(a.string("path") ?? path)\" heads=4" : nil
             throw CommandFailure("InvalidValue", "cannot load \(a.string("path") ?? path): \(text)", hint: hint, at: a.range(of: "path"))
         }
-        do {
-            var generator = RandomGenerator(seed: 0)
-            let model = try TransformerModel(configuration: checkpoint.configuration, generator: &generator)
-            try model.setParameters(checkpoint.parameters)
-            let history = TransformerModelObject.history(fromJSON: checkpoint.trainingHistory)
-            return TransformerModelObject(model: model, history: history.records, foreignHistory: history.foreign)
-        } catch {
+        do { return try modelObject(from: checkpoint) } catch {
             throw invocation.failure(error, key: "path")
         }
+    }
+
+    /// A session model holding a checkpoint's weights and history.
+    static func modelObject(from checkpoint: Checkpoint) throws -> TransformerModelObject {
+        var generator = RandomGenerator(seed: 0)
+        let model = try TransformerModel(configuration: checkpoint.configuration, generator: &generator)
+        try model.setParameters(checkpoint.parameters)
+        let history = TransformerModelObject.history(fromJSON: checkpoint.trainingHistory)
+        return TransformerModelObject(model: model, history: history.records, foreignHistory: history.foreign)
     }
 }
 
 extension ExportCommand {
     @Sendable static func run(_ invocation: CommandInvocation) throws -> (any SessionObject)? {
         let (name, result) = try invocation.resultObject("result")
+        guard invocation.session.writesFiles else { return nil }
         let written = invocation.arguments.string("path") ?? ""
         let path = invocation.resolve(path: written)
         try SaveCommand.requireDirectory(of: path, invocation: invocation)

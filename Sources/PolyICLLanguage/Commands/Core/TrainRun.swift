@@ -38,7 +38,8 @@ extension TrainCommand {
         var lastShown = -Double.infinity
         let summary: TrainingSummary
         do {
-            summary = try run.trainer.train(model: object.model, source: task.task.source, generator: &run.generator, loss: loss, cancellation: stop) { progress in
+            summary = try run.trainer.train(model: object.model, source: task.task.source, generator: &run.generator, loss: loss, cancellation: stop,
+                                            group: invocation.session.dataParallel) { progress in
                 // The first step is always shown, then at most one update per interval.
                 if progress.elapsed - lastShown >= progressInterval || progress.step == progress.totalSteps {
                     lastShown = progress.elapsed
