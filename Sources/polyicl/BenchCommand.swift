@@ -12,14 +12,17 @@ struct BenchCommand: ParsableCommand {
             (default 1,280) of --points points (default 31), repeated. peak: the machine's
             arithmetic ceiling at this moment, every worker running register-only AVX-512 FMAs
             at once (train and eval figures are best read against it on a shared machine).
+            allreduce (under mpirun -np N): the time of one MPI_Allreduce of the preset's gradients,
+            the median of --steps sums. train under mpirun: steps/s of data-parallel training, the
+            batch shared by the ranks.
             """
     )
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
-        case train, eval, peak
+        case train, eval, peak, allreduce
     }
 
-    @Argument(help: "What to measure: train, eval or peak.")
+    @Argument(help: "What to measure: train, eval, peak or allreduce.")
     var mode: Mode
 
     @Option(help: "Model preset: \(ModelConfiguration.presets.map(\.name).joined(separator: ", ")).")
@@ -70,6 +73,17 @@ struct BenchCommand: ParsableCommand {
         var gflopsPerSecond: Double
         var sequencesPerSecond: Double?
         var openblasCoretype: String?
+        /// MPI ranks sharing each batch (nil: one process).
+        var ranks: Int?
+    }
+
+    struct AllreduceReport: Codable {
+        var mode = "allreduce"
+        var preset: String
+        var ranks: Int
+        var floats: Int
+        var seconds: Double
+        var gigabytesPerSecond: Double
     }
 
     struct PeakReport: Codable {
@@ -80,19 +94,42 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        let group = try MPIGroup.joinIfLaunched()
+        defer { group?.finish() }
         switch mode {
-        case .train: try runModel(training: true)
-        case .eval: try runModel(training: false)
+        case .train: try runModel(training: true, group: group)
+        case .eval: try runModel(training: false, group: nil)
         case .peak: try runPeak()
+        case .allreduce: try runAllreduce(group: group)
         }
     }
 
-    private func runModel(training: Bool) throws {
+    private func runAllreduce(group: MPIGroup?) throws {
+        guard let group, let configuration = ModelConfiguration.preset(named: preset) else {
+            throw ValidationError("bench allreduce times MPI's sum across ranks: run it as `mpirun -np 2 polyicl bench allreduce`")
+        }
+        let floats = configuration.parameterCount
+        let seconds = try group.timeSum(count: floats, repetitions: steps)
+        guard group.rank == 0 else { return }
+        let report = AllreduceReport(preset: preset, ranks: group.size, floats: floats, seconds: seconds,
+                                     gigabytesPerSecond: Double(floats * 4) / seconds / 1e9)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("allreduce \(preset): \(floats) floats over \(group.size) ranks")
+            print("  \(fixed(seconds * 1000, 3)) ms per sum (median of \(steps)), \(fixed(report.gigabytesPerSecond, 2)) GB/s of gradients")
+        }
+    }
+
+    private func runModel(training: Bool, group: MPIGroup?) throws {
         guard let configuration = ModelConfiguration.preset(named: preset) else { return }
         let batchSize = batch ?? (training ? 64 : 1280)
         let pointCount = points ?? (training ? configuration.points : min(31, configuration.points))
         var generator = RandomGenerator(seed: 1)
-        let model = try TransformerModel(configuration: configuration, generator: &generator, threads: threads)
+        let model = try TransformerModel(configuration: configuration, generator: &generator,
+                                         threads: threads ?? group.map { _ in MPIGroup.defaultThreads() })
         var prompts = PromptBatch(count: batchSize, points: pointCount, inputDimension: configuration.inputDimension)
         for i in prompts.xs.indices { prompts.xs[i] = Float(generator.nextUniform(-1, 1)) }
         for i in prompts.ys.indices { prompts.ys[i] = Float(generator.nextNormal()) }
@@ -102,9 +139,19 @@ struct BenchCommand: ParsableCommand {
         if training {
             let optimizer = AdamOptimizer(parameterCount: model.parameterCount, executor: model.executor)
             let ranges = model.trainableRanges
-            model.reserve(batch: batchSize, points: pointCount)
+            model.reserve(batch: group.map { $0.share(of: batchSize).count } ?? batchSize, points: pointCount)
+            let share = group.map { $0.share(of: batchSize) } ?? 0..<batchSize
+            var shareBatch = PromptBatch(count: share.count, points: pointCount, inputDimension: configuration.inputDimension)
+            shareBatch.copyPrompts(share, of: prompts)
+            let shareWeight = Float(share.count) / Float(batchSize)
             work = {
-                try model.trainingStep(prompts, loss: MeanSquaredError())
+                try model.trainingStep(shareBatch, loss: MeanSquaredError())
+                if let group, group.size > 1 {
+                    try model.withGradients { g in
+                        for i in g.indices { g[i] *= shareWeight }
+                        try group.sum(g)
+                    }
+                }
                 model.withParameters { p in
                     model.withGradients { g in
                         optimizer.update(parameters: p.baseAddress!, gradients: g.baseAddress!, ranges: ranges, learningRate: 1e-4)
@@ -130,13 +177,16 @@ struct BenchCommand: ParsableCommand {
             stepsPerSecond: perSecond, tokensPerSecond: perSecond * Double(batchSize * 2 * pointCount),
             gflopPerStep: flopsPerStep / 1e9, gflopsPerSecond: perSecond * flopsPerStep / 1e9,
             sequencesPerSecond: mode == .eval ? perSecond * Double(batchSize) : nil,
-            openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"])
+            openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+            ranks: group.flatMap { $0.size > 1 ? $0.size : nil })
+        guard (group?.rank ?? 0) == 0 else { return }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print("\(mode.rawValue) \(preset): batch \(batchSize) x \(pointCount) points, \(report.threads) threads, OPENBLAS_CORETYPE=\(report.openblasCoretype ?? "unset")")
+            let processes = report.ranks.map { "\($0) MPI ranks x \(report.threads) threads" } ?? "\(report.threads) threads"
+            print("\(mode.rawValue) \(preset): batch \(batchSize) x \(pointCount) points, \(processes), OPENBLAS_CORETYPE=\(report.openblasCoretype ?? "unset")")
             print("  \(fixed(report.stepsPerSecond, 2)) steps/s, \(fixed(report.tokensPerSecond, 0)) tokens/s, \(fixed(report.gflopsPerSecond, 1)) GFLOP/s (\(fixed(report.gflopPerStep, 1)) GFLOP per step)")
             if let sequences = report.sequencesPerSecond { print("  \(fixed(sequences, 0)) sequences/s") }
         }
