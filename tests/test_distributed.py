@@ -199,3 +199,40 @@ def test_resume_refuses_settings_and_files_without_state(tmp_path):
     result = subprocess.run([BIN, "train", "--resume", str(shipped), "--out", str(tmp_path / "x.safetensors")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "holds a model but no training state" in result.stderr and "--init" in result.stderr
+
+
+def test_a_notebook_continues_a_saved_run_exactly(tmp_path):
+    """A run cut short by `polyicl train` (killed after a periodic save) continues in the
+    language: `load` then the same `train` on the same task ends byte-equal to the run never
+    cut, and the language's `save` keeps the state for the next continuation."""
+    full, part = tmp_path / "full.safetensors", tmp_path / "part.safetensors"
+    train(*TINY, "--steps", 1500, "--out", full)
+    process = subprocess.Popen([BIN, "train", *TINY, "--steps", "1500", "--save-every", "50", "--out", str(part)],
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while not part.exists() and time.time() < deadline:
+            time.sleep(0.01)
+        process.kill()
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    saved = json.loads(read_safetensors(part)[1]["training_state"])["completed_steps"]
+    assert 50 <= saved < 1500
+    (tmp_path / "continue.icl").write_text(
+        'poly = task chebyshev degree=0..5\n'
+        'm = load "part.safetensors"\n'
+        'train m on=poly steps=1500 batch=16 lr=1e-3 schedule=cosine warmup=5 curriculum=3..15 every=10\n'
+        'save m "continued.safetensors"\n')
+    result = subprocess.run([BIN, "run", str(tmp_path / "continue.icl")], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "POLYICL_THREADS": "2"})
+    assert result.returncode == 0, result.stderr
+    assert f"continuing the run saved with `m` at step {saved + 1} of 1500" in result.stdout
+    assert raw_tensors(tmp_path / "continued.safetensors") == raw_tensors(full)
+
+    # Other settings are another run: it starts afresh, and says nothing of continuing.
+    (tmp_path / "other.icl").write_text(
+        'poly = task chebyshev degree=0..5\nm = load "part.safetensors"\ntrain m on=poly steps=60 batch=16 lr=2e-3\n')
+    result = subprocess.run([BIN, "run", str(tmp_path / "other.icl")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and "continuing" not in result.stdout

@@ -214,7 +214,8 @@ struct TrainCommand: ParsableCommand {
         var saveError: Error?
         func save(generator: RandomGenerator, cancelled: Bool) throws {
             guard primary else { return }
-            let state = trainer.state(generator: generator, task: taskArguments, threads: model.executor.threads)
+            let state = trainer.state(generator: generator, task: taskArguments, source: String(describing: source),
+                                      threads: model.executor.threads)
             try self.save(model: model, plan: plan, state: state, losses: losses, firstStep: firstStep,
                           cancelled: cancelled, started: started, to: outURL)
         }

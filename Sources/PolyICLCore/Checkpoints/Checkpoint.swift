@@ -33,7 +33,7 @@ public struct Checkpoint: Sendable, Equatable {
 ///
 /// A checkpoint with a ``TrainingState`` also holds, for resuming: the `training_state`
 /// entry (JSON: `version`, `completed_steps`, `settings`, `generator` as four hexadecimal
-/// words, `optimizer_step`, `task`, `threads`) and, for Adam, the tensors
+/// words, `optimizer_step`, `task`, `source`, `threads`) and, for Adam, the tensors
 /// `training_state.exp_avg` and `training_state.exp_avg_sq` (torch.optim.Adam's names for the
 /// moments), each of shape [parameters] in the parameter layout's order. PyTorch loads the
 /// model from such a file after dropping the tensors whose names start with `training_state.`.

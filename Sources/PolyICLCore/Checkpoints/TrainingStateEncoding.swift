@@ -16,6 +16,7 @@ enum TrainingStateEncoding {
         var generator: [String]
         var optimizer_step: Int
         var task: [String]
+        var source: String?
         var threads: Int
     }
 
@@ -27,7 +28,7 @@ enum TrainingStateEncoding {
         let header = Header(
             version: version, completed_steps: state.completedSteps, settings: state.settings,
             generator: state.generatorWords.map { String($0, radix: 16) }, optimizer_step: state.optimizerStep,
-            task: state.task, threads: state.threads)
+            task: state.task, source: state.source, threads: state.threads)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(header), as: UTF8.self)
@@ -87,6 +88,6 @@ enum TrainingStateEncoding {
         return TrainingState(
             settings: header.settings, completedSteps: header.completed_steps, generatorWords: words,
             optimizerStep: header.optimizer_step, firstMoment: first, secondMoment: second,
-            task: header.task, threads: header.threads)
+            task: header.task, source: header.source ?? "", threads: header.threads)
     }
 }

@@ -17,11 +17,14 @@ public struct TrainingState: Sendable, Equatable {
     /// What the prompts come from, in the words of the program that started the run (the
     /// command line's task options, for example), so a resume can rebuild the same source.
     public var task: [String]
+    /// The prompt source's description (`String(describing:)`), the same from every front
+    /// end: a notebook continues a run only on the source it was trained on.
+    public var source: String
     /// Worker threads of the run: continuing with another count changes summation order.
     public var threads: Int
 
     public init(settings: TrainingSettings, completedSteps: Int, generatorWords: [UInt64], optimizerStep: Int,
-                firstMoment: [Float], secondMoment: [Float], task: [String], threads: Int) {
+                firstMoment: [Float], secondMoment: [Float], task: [String], source: String, threads: Int) {
         self.settings = settings
         self.completedSteps = completedSteps
         self.generatorWords = generatorWords
@@ -29,6 +32,7 @@ public struct TrainingState: Sendable, Equatable {
         self.firstMoment = firstMoment
         self.secondMoment = secondMoment
         self.task = task
+        self.source = source
         self.threads = threads
     }
 
@@ -64,11 +68,19 @@ extension Trainer {
 
     /// The state after the last completed step, with the generator as it stands then
     /// (``TrainingProgress/generator`` during a run).
-    public func state(generator: RandomGenerator, task: [String], threads: Int) -> TrainingState {
+    public func state(generator: RandomGenerator, task: [String], source: String, threads: Int) -> TrainingState {
         let moments = optimizerMoments
         return TrainingState(
             settings: settings, completedSteps: completedSteps, generatorWords: generator.stateWords,
             optimizerStep: moments?.step ?? 0, firstMoment: moments?.first ?? [], secondMoment: moments?.second ?? [],
-            task: task, threads: threads)
+            task: task, source: source, threads: threads)
+    }
+
+    /// Whether `settings` ask for the run `state` saved, perhaps longer: every setting the
+    /// same but the step count, which may only grow.
+    public static func continues(_ state: TrainingState, with settings: TrainingSettings) -> Bool {
+        var saved = state.settings
+        saved.steps = settings.steps
+        return saved == settings && settings.steps > state.completedSteps
     }
 }

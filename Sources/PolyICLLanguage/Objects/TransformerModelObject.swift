@@ -23,8 +23,16 @@ public final class TransformerModelObject: ModelObject {
     public let foreignHistory: String?
     /// A run that stopped before its last step, continued by the same `train` command.
     var unfinished: UnfinishedTraining?
+    /// The latest run (finished or not) and its prompt source's description: what `save`
+    /// keeps so that a loaded model can continue it exactly.
+    var latestRun: (run: UnfinishedTraining, source: String)?
+    /// A run saved in the checkpoint this model was loaded from, continued by a `train` on the
+    /// same task with the same settings (see ``Trainer/continues(_:with:)``).
+    var savedTraining: TrainingState?
 
-    public init(model: TransformerModel, history: [TrainingRecord] = [], foreignHistory: String? = nil) {
+    public init(model: TransformerModel, history: [TrainingRecord] = [], foreignHistory: String? = nil,
+                savedTraining: TrainingState? = nil) {
+        self.savedTraining = savedTraining
         self.model = model
         self.history = history
         self.foreignHistory = foreignHistory
@@ -68,6 +76,17 @@ public final class TransformerModelObject: ModelObject {
         var html = "<div><pre>" + XMLEscaping.escape(text) + "</pre>"
         if allLosses.count >= 2 { html += TrainingFigures.lossChart(allLosses, title: "Training loss").svg() }
         return MIMEBundle(plainText: text, html: html + "</div>")
+    }
+
+    /// The state a checkpoint keeps so the latest run can be continued: nil for a model with
+    /// adapters (its optimiser covers the adapters, not the weights saved).
+    var trainingState: TrainingState? {
+        guard model.adapters == nil else { return nil }
+        if let latest = latestRun {
+            return latest.run.trainer.state(generator: latest.run.generator, task: ["polyicl-language"],
+                                            source: latest.source, threads: model.executor.threads)
+        }
+        return savedTraining
     }
 
     /// The history as JSON, for the checkpoint's `training_history`.

@@ -21,7 +21,7 @@ extension SaveCommand {
             }
         }
         let checkpoint = Checkpoint(configuration: object.configuration, parameters: object.model.mergedParameters(),
-                                    trainingHistory: object.historyJSON())
+                                    trainingHistory: object.historyJSON(), trainingState: object.trainingState)
         do { try CheckpointFile.save(checkpoint, to: URL(fileURLWithPath: path)) } catch { throw invocation.failure(error, key: "path") }
         invocation.sink.stream(.stdout, "saved \(name) (\(TextFormat.grouped(object.configuration.parameterCount)) parameters) to \(invocation.arguments.string("path") ?? path)\n")
         return nil
@@ -78,7 +78,8 @@ extension LoadCommand {
         let model = try TransformerModel(configuration: checkpoint.configuration, generator: &generator)
         try model.setParameters(checkpoint.parameters)
         let history = TransformerModelObject.history(fromJSON: checkpoint.trainingHistory)
-        return TransformerModelObject(model: model, history: history.records, foreignHistory: history.foreign)
+        return TransformerModelObject(model: model, history: history.records, foreignHistory: history.foreign,
+                                      savedTraining: checkpoint.trainingState)
     }
 }
 

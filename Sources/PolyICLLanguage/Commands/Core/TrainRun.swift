@@ -23,12 +23,22 @@ extension TrainCommand {
         let seed = UInt64(a.integer("seed") ?? 0)
         let key = "\(task.name)|\(task.task.definition)|\(settings)|\(seed)|\(settingsText(a))"
         let run: UnfinishedTraining
+        let source = String(describing: task.task.source)
         if let unfinished = object.unfinished, unfinished.key == key {
             run = unfinished
+        } else if let saved = object.savedTraining, saved.source == source, Trainer.continues(saved, with: settings) {
+            // The checkpoint's run, asked again (perhaps for more steps): its optimiser state and
+            // prompt stream continue where it was saved, so the result is what one run would give.
+            do {
+                run = UnfinishedTraining(trainer: try Trainer(resuming: saved, steps: settings.steps), generator: try saved.generator, key: key)
+            } catch { throw invocation.failure(error) }
+            invocation.sink.stream(.stdout, "continuing the run saved with `\(modelName)` at step \(saved.completedSteps + 1) of \(settings.steps) (its optimiser state and prompt stream)\n")
         } else {
             run = UnfinishedTraining(trainer: Trainer(settings: settings), generator: RandomGenerator(seed: seed), key: key)
         }
         object.unfinished = nil
+        object.savedTraining = nil
+        object.latestRun = (run, source)
         let firstStep = run.trainer.completedSteps
 
         let displayID = invocation.newDisplayID()
