@@ -135,3 +135,40 @@ def test_cancel_stops_a_running_job_and_an_interrupted_watch_leaves_it(kc, tmp_p
     reply, outputs = run(kc, "cancel long\nwatch long", timeout=60)
     assert reply["status"] == "ok", text(outputs)
     assert f"cancelled Slurm job {job_id}" in text(outputs) and "CANCELLED" in outputs[-1][1]["data"]["text/plain"]
+
+
+def test_a_requeued_training_job_picks_up_from_its_last_save(slurm_cluster, tmp_path):  # noqa: F811
+    """A job requeued by Slurm (preemption, a node lost) is signalled, saves its completed
+    steps, and when it runs again continues from them: its final checkpoint is byte-equal to
+    an uninterrupted run's."""
+    from test_distributed import raw_tensors
+    settings = ["--preset", "tiny", "--degree", "0..5", "--batch", "16", "--lr", "1e-3", "--steps", "4000", "--threads", "1", "--seed", "5"]
+    subprocess.run([kernel_fixtures.BIN, "train", *settings, "--out", str(tmp_path / "full.safetensors")], check=True,
+                   capture_output=True, timeout=300)
+    out = tmp_path / "run.safetensors"
+    batch = tmp_path / "batch.sh"
+    batch.write_text(f"""#!/bin/bash
+#SBATCH --requeue
+#SBATCH --output={tmp_path}/job.log
+#SBATCH --open-mode=append
+if [ -f {out} ]; then exec {kernel_fixtures.BIN} train --resume {out} --save-every 20 --out {out}
+else exec {kernel_fixtures.BIN} train {' '.join(settings)} --save-every 20 --out {out}; fi
+""")
+    job = slurm_cluster.sbatch(batch)
+    deadline = time.time() + 60
+    while not out.exists() and time.time() < deadline:
+        time.sleep(0.1)
+    assert out.exists(), (tmp_path / "job.log").read_text() if (tmp_path / "job.log").exists() else "no log"
+    slurm_cluster.run("scontrol", "requeue", job)
+    # A requeued job waits two minutes (BeginTime) before it may start again; once it is
+    # pending, let it start now.
+    for _ in range(100):
+        if "JobState=PENDING" in slurm_cluster.run("scontrol", "show", "job", "-o", job).stdout:
+            break
+        time.sleep(0.1)
+    slurm_cluster.run("scontrol", "update", f"JobId={job}", "StartTime=now")
+    result = slurm_cluster.wait_for_job(job, timeout=240)
+    assert result.state == "COMPLETED", result
+    log = (tmp_path / "job.log").read_text()
+    assert "terminated (SIGTERM)" in log and "resuming" in log, log
+    assert raw_tensors(out) == raw_tensors(tmp_path / "full.safetensors")
