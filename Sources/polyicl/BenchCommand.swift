@@ -28,6 +28,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Model preset: \(ModelConfiguration.presets.map(\.name).joined(separator: ", ")).")
     var preset = "standard"
 
+    @Option(help: "Measure this trained checkpoint's weights (its configuration replaces --preset): trained models make subnormal floats that fresh weights do not.")
+    var checkpoint: String?
+
     @Option(help: "Prompts per batch (default: 64 for train, 1280 for eval).")
     var batch: Int?
 
@@ -75,6 +78,8 @@ struct BenchCommand: ParsableCommand {
         var openblasCoretype: String?
         /// MPI ranks sharing each batch (nil: one process).
         var ranks: Int?
+        /// The trained checkpoint measured (nil: fresh weights of the preset).
+        var checkpoint: String?
     }
 
     struct AllreduceReport: Codable {
@@ -124,15 +129,24 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func runModel(training: Bool, group: MPIGroup?) throws {
-        guard let configuration = ModelConfiguration.preset(named: preset) else { return }
+        let trained = try checkpoint.map { try CheckpointFile.load(URL(fileURLWithPath: $0)) }
+        guard let configuration = trained?.configuration ?? ModelConfiguration.preset(named: preset) else { return }
+        if let points, points > configuration.points {
+            throw ValidationError("--points \(points) is not valid: \(checkpoint ?? preset) takes 1 to \(configuration.points) points")
+        }
         let batchSize = batch ?? (training ? 64 : 1280)
         let pointCount = points ?? (training ? configuration.points : min(31, configuration.points))
         var generator = RandomGenerator(seed: 1)
         let model = try TransformerModel(configuration: configuration, generator: &generator,
                                          threads: threads ?? group.map { _ in MPIGroup.defaultThreads() })
+        if let trained { try model.setParameters(trained.parameters) }
         var prompts = PromptBatch(count: batchSize, points: pointCount, inputDimension: configuration.inputDimension)
         for i in prompts.xs.indices { prompts.xs[i] = Float(generator.nextUniform(-1, 1)) }
         for i in prompts.ys.indices { prompts.ys[i] = Float(generator.nextNormal()) }
+        if trained != nil, configuration.inputDimension == 1 {
+            // A trained model measured on prompts like those it learnt (Chebyshev, degree 0..11).
+            try ChebyshevTask(degrees: 0...11).fill(&prompts, using: &generator)
+        }
 
         let work: () throws -> Void
         let flopsPerStep: Double
@@ -178,7 +192,7 @@ struct BenchCommand: ParsableCommand {
             gflopPerStep: flopsPerStep / 1e9, gflopsPerSecond: perSecond * flopsPerStep / 1e9,
             sequencesPerSecond: mode == .eval ? perSecond * Double(batchSize) : nil,
             openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
-            ranks: group.flatMap { $0.size > 1 ? $0.size : nil })
+            ranks: group.flatMap { $0.size > 1 ? $0.size : nil }, checkpoint: checkpoint)
         guard (group?.rank ?? 0) == 0 else { return }
         if json {
             let encoder = JSONEncoder()
