@@ -200,7 +200,7 @@ struct BenchCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             let processes = report.ranks.map { "\($0) MPI ranks x \(report.threads) threads" } ?? "\(report.threads) threads"
-            print("\(mode.rawValue) \(preset): batch \(batchSize) x \(pointCount) points, \(processes), OPENBLAS_CORETYPE=\(report.openblasCoretype ?? "unset")")
+            print("\(mode.rawValue) \(checkpoint ?? preset): batch \(batchSize) x \(pointCount) points, \(processes), OPENBLAS_CORETYPE=\(report.openblasCoretype ?? "unset")")
             print("  \(fixed(report.stepsPerSecond, 2)) steps/s, \(fixed(report.tokensPerSecond, 0)) tokens/s, \(fixed(report.gflopsPerSecond, 1)) GFLOP/s (\(fixed(report.gflopPerStep, 1)) GFLOP per step)")
             if let sequences = report.sequencesPerSecond { print("  \(fixed(sequences, 0)) sequences/s") }
         }
