@@ -172,3 +172,25 @@ else exec {kernel_fixtures.BIN} train {' '.join(settings)} --save-every 20 --out
     log = (tmp_path / "job.log").read_text()
     assert "terminated (SIGTERM)" in log and "resuming" in log, log
     assert raw_tensors(out) == raw_tensors(tmp_path / "full.safetensors")
+
+
+def test_srun_starts_the_ranks_of_one_run(slurm_cluster, tmp_path):  # noqa: F811
+    """`srun --mpi=pmix` starts the ranks as mpirun does; plain `srun` of several tasks, which
+    gives them no MPI, is refused clearly rather than training N unrelated copies."""
+    import shutil
+    from test_cli_reference import read_safetensors as read
+    args = ["train", "--preset", "tiny", "--steps", "30", "--threads", "1", "--seed", "2"]
+    by_srun, by_mpirun = tmp_path / "srun.safetensors", tmp_path / "mpirun.safetensors"
+    result = slurm_cluster.run("srun", "-n", "2", "--mpi=pmix", kernel_fixtures.BIN, *args, "--out", str(by_srun), timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "2 MPI ranks x 1 threads" in result.stderr
+    subprocess.run([shutil.which("mpirun"), "--allow-run-as-root", "--oversubscribe", "-np", "2", kernel_fixtures.BIN, *args,
+                    "--out", str(by_mpirun)], check=True, capture_output=True, timeout=120)
+    a, _ = read(by_srun)
+    b, _ = read(by_mpirun)
+    for name in a:
+        assert np.allclose(a[name], b[name], rtol=1e-6, atol=1e-9), name
+
+    result = slurm_cluster.run("srun", "-n", "2", kernel_fixtures.BIN, *args, "--out", str(tmp_path / "x.safetensors"), timeout=120, check=False)
+    assert result.returncode != 0
+    assert "started by srun as one of 2 tasks, but not through MPI" in result.stderr and "--mpi=pmix" in result.stderr
