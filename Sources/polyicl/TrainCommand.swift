@@ -233,6 +233,14 @@ struct TrainCommand: ParsableCommand {
             })
         progressLine.finish()
         if let saveError { throw saveError }
+        if let divergence = summary.divergence {
+            // The weights of the last completed step are finite but come from a run going wrong:
+            // --out (perhaps the --init checkpoint itself) keeps what it held.
+            let kept = FileManager.default.fileExists(atPath: outURL.path)
+                ? "\(out) was left as it was\(saveEvery != nil ? " (its last periodic save, if this run made one)" : "")"
+                : "nothing was saved"
+            throw InputError("training \(divergence); \(kept). Lower --lr (it was \(settings.learningRate)) or clip the gradient norm (--clip 1)")
+        }
 
         try save(generator: generator, cancelled: summary.cancelled)
         let tail = summary.losses.suffix(100)

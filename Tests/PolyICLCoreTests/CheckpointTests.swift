@@ -12,6 +12,27 @@ import PolyICLCore
                           trainingHistory: "{\"steps\": [1, 2], \"loss\": [0.5, 0.25]}", metadata: ["note": "test"])
     }
 
+    /// Nothing load would refuse is written: a NaN weight is an error naming its tensor, and
+    /// the file already there stays as it was.
+    @Test func nonFiniteWeightsAreNotSaved() throws {
+        let directory = try DataTestSupport.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configuration = ModelConfiguration(embedding: 8, layers: 1, heads: 2, points: 5)
+        let url = directory.appendingPathComponent("model.safetensors")
+        let good = randomCheckpoint(configuration, seed: 1)
+        try CheckpointFile.save(good, to: url)
+        let before = try Data(contentsOf: url)
+        var bad = good
+        let wpe = try #require(configuration.parameterLayout.first { $0.name == "_backbone.wpe.weight" })
+        bad.parameters[wpe.offset + 3] = .nan
+        #expect(throws: FileFormatError.self) { try CheckpointFile.save(bad, to: url) }
+        do { try CheckpointFile.save(bad, to: url) } catch {
+            #expect("\(error)".contains("_backbone.wpe.weight") && "\(error)".contains("non-finite"))
+        }
+        let after = try Data(contentsOf: url)
+        #expect(after == before)
+    }
+
     @Test func roundTripIsBitExact() throws {
         let directory = try DataTestSupport.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -89,6 +89,32 @@ struct RandomLines: PromptSource {
         #expect(model.parameterValues == reference.parameterValues)
     }
 
+    /// A run whose loss or update goes non-finite stops at that step, naming it, with the
+    /// weights of the step before: the same weights as a run told to stop there.
+    @Test func divergenceStopsWithTheLastFiniteWeights() throws {
+        for optimizer in [OptimizerKind.adam(AdamSettings()), .sgd] {
+            let model = try makeModel()
+            let settings = TrainingSettings(steps: 50, batchSize: 4, learningRate: optimizer == .sgd ? 1e30 : 1e10,
+                                            optimizer: optimizer, curriculum: .fixed(6))
+            var generator = RandomGenerator(seed: 5)
+            let summary = try Trainer(settings: settings).train(model: model, source: RandomLines(), generator: &generator)
+            let divergence = try #require(summary.divergence, "\(optimizer)")
+            #expect(summary.stepsCompleted == divergence.step - 1)
+            let lossesFinite = summary.losses.allSatisfy { $0.isFinite }
+            let weightsFinite = model.parameterValues.allSatisfy { $0.isFinite }
+            #expect(summary.losses.count == divergence.step - 1 && lossesFinite)
+            #expect(weightsFinite)
+            #expect(divergence.description.contains("diverged at step \(divergence.step)"))
+
+            let reference = try makeModel()
+            var referenceGenerator = RandomGenerator(seed: 5)
+            var shorter = settings
+            shorter.steps = divergence.step - 1
+            _ = try Trainer(settings: shorter).train(model: reference, source: RandomLines(), generator: &referenceGenerator)
+            #expect(model.parameterValues == reference.parameterValues, "\(optimizer)")
+        }
+    }
+
     @Test func frozenGroupsStayUnchangedAndGetNoGradient() throws {
         let model = try makeModel()
         let before = model.parameterValues

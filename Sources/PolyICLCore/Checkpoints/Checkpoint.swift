@@ -65,6 +65,11 @@ public enum CheckpointFile {
         guard checkpoint.parameters.count == configuration.parameterCount else {
             throw FileFormatError(file: file, problem: "cannot save \(checkpoint.parameters.count) parameters for a model that has \(configuration.parameterCount)")
         }
+        // What load would refuse is never written (a diverged model's NaNs, say).
+        if let bad = checkpoint.parameters.firstIndex(where: { !$0.isFinite }) {
+            let tensor = configuration.parameterLayout.first { $0.offset <= bad && bad < $0.offset + $0.count }
+            throw FileFormatError(file: file, problem: "cannot save a model holding a non-finite weight (\(checkpoint.parameters[bad]) in '\(tensor?.name ?? "?")'): it could not be loaded back")
+        }
         var tensors = configuration.parameterLayout.map { spec in
             SafetensorsTensor(name: spec.name, shape: spec.shape, floats: Array(checkpoint.parameters[spec.offset..<(spec.offset + spec.count)]))
         }

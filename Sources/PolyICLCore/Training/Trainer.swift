@@ -85,6 +85,25 @@ public struct TrainingSummary: Sendable {
     public var losses: [Float]
     public var cancelled: Bool
     public var elapsed: Double
+    /// Set when training stopped because it diverged.
+    public var divergence: TrainingDivergence?
+}
+
+/// Why a run stopped diverged: at `step` (1-based) the loss, or the weights the update would
+/// have made, were not finite. The model keeps the weights of step `step - 1`.
+public struct TrainingDivergence: Sendable, Equatable, CustomStringConvertible {
+    public var step: Int
+    /// The step's loss (NaN or infinite when the loss was not finite).
+    public var loss: Float
+    /// True when the loss was finite but the update made a weight infinite or NaN.
+    public var inUpdate: Bool
+    public var learningRate: Float
+
+    public var description: String {
+        let value = loss.isNaN ? "NaN" : "\(loss)"
+        let what = inUpdate ? "the update made a weight non-finite (the loss was \(value))" : "the loss became \(value)"
+        return "diverged at step \(step): \(what) at learning rate \(learningRate)"
+    }
 }
 
 /// Runs training steps on a model: draws a fresh batch per step from the source (curriculum
@@ -170,6 +189,9 @@ public final class Trainer {
         let started = clock.now
         var cancelled = false
         let stepAware = source as? any StepAwarePromptSource
+        var divergence: TrainingDivergence?
+        // The weights before each update, restored if the update makes one non-finite.
+        let backup = FloatBuffer(count: adapters?.parameterCount ?? model.parameterCount)
         // With a group, a stop is decided together after each step (see `sumAcross`), so every
         // process ends on the same step even when a signal reaches them at different moments.
         var groupStops = false
@@ -193,15 +215,31 @@ public final class Trainer {
                 value = try model.trainingStep(batch, loss: loss)
             }
             let rate = settings.schedule.rate(base: settings.learningRate, step: step, totalSteps: settings.steps)
-            func update(_ parameters: UnsafeMutableBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) {
-                guard let p = parameters.baseAddress, let g = gradients.baseAddress else { return }
+            guard value.isFinite else {
+                divergence = TrainingDivergence(step: step + 1, loss: value, inUpdate: false, learningRate: rate)
+                break
+            }
+            // A finite loss can still come with non-finite gradients, or an update that
+            // overflows: the weights are checked after it and put back if it failed, so the
+            // model always holds finite weights (a checkpoint it could save and load).
+            func update(_ parameters: UnsafeMutableBufferPointer<Float>, _ gradients: UnsafeMutableBufferPointer<Float>) -> Bool {
+                guard let p = parameters.baseAddress, let g = gradients.baseAddress else { return true }
+                backup.pointer.update(from: p, count: parameters.count)
                 if let clip = settings.gradientClip { clipGradientNorm(g, ranges: ranges, maximum: clip) }
                 optimizer.update(parameters: p, gradients: g, ranges: ranges, learningRate: rate)
+                if allFinite(UnsafeBufferPointer(parameters)) { return true }
+                p.update(from: backup.pointer, count: parameters.count)
+                return false
             }
+            let updated: Bool
             if let adapters {
-                adapters.withParameters { parameters in adapters.withGradients { update(parameters, $0) } }
+                updated = adapters.withParameters { parameters in adapters.withGradients { update(parameters, $0) } }
             } else {
-                model.withParameters { parameters in model.withGradients { update(parameters, $0) } }
+                updated = model.withParameters { parameters in model.withGradients { update(parameters, $0) } }
+            }
+            guard updated else {
+                divergence = TrainingDivergence(step: step + 1, loss: value, inUpdate: true, learningRate: rate)
+                break
             }
             completedSteps += 1
             losses.append(value)
@@ -215,7 +253,7 @@ public final class Trainer {
             }
         }
         return TrainingSummary(stepsCompleted: completedSteps, losses: losses, cancelled: cancelled,
-                               elapsed: seconds(clock.now - started))
+                               elapsed: seconds(clock.now - started), divergence: divergence)
     }
 
     private func makeOptimizer(_ model: TransformerModel) throws -> any Optimizer {
@@ -252,6 +290,14 @@ public final class Trainer {
         loss = lossAndStops[0]
         return lossAndStops[1] > 0
     }
+}
+
+/// Whether every value is finite: x * 0 is 0 for a finite x and NaN otherwise, so one
+/// vectorisable sum tells.
+func allFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
+    var sum: Float = 0
+    for value in values { sum += value * 0 }
+    return sum == 0
 }
 
 func seconds(_ duration: Duration) -> Double {

@@ -66,6 +66,14 @@ extension TrainCommand {
                                     totalSteps: settings.steps, losses: summary.losses, cancelled: summary.cancelled)
         if !summary.losses.isEmpty { object.record(record) }
         invocation.sink.updateDisplay(displayID, summaryBundle(model: modelName, object: object, record: record, summary: summary))
+        if let divergence = summary.divergence {
+            // The optimiser's state went non-finite with the run: it cannot be continued.
+            object.latestRun = nil
+            let kept = divergence.step - 1
+            throw CommandFailure("Diverged", "train \(divergence)",
+                                 hint: "lower lr= (it was \(Value.number(Double(settings.learningRate)).compactDescription)) or add clip=1; `\(modelName)` keeps the weights of step \(kept)",
+                                 at: invocation.arguments.range(of: "lr"))
+        }
         if summary.cancelled {
             object.unfinished = run
             let done = summary.stepsCompleted
@@ -137,9 +145,14 @@ extension TrainCommand {
     static func summaryBundle(model: String, object: TransformerModelObject, record: TrainingRecord, summary: TrainingSummary) -> MIMEBundle {
         let steps = record.losses.count
         let rate = summary.elapsed > 0 ? Double(steps) / summary.elapsed : 0
-        var line = summary.cancelled
-            ? "trained \(model): interrupted at step \(summary.stepsCompleted) of \(record.totalSteps)"
-            : "trained \(model): \(record.totalSteps) steps"
+        var line: String
+        if let divergence = summary.divergence {
+            line = "trained \(model): stopped at step \(divergence.step - 1) of \(record.totalSteps), \(divergence)"
+        } else if summary.cancelled {
+            line = "trained \(model): interrupted at step \(summary.stepsCompleted) of \(record.totalSteps)"
+        } else {
+            line = "trained \(model): \(record.totalSteps) steps"
+        }
         line += " (\(steps) in this cell, \(TextFormat.duration(summary.elapsed)), \(TextFormat.number(rate, digits: 3)) steps/s)"
         if let first = record.losses.first, let last = record.losses.last {
             let tail = record.losses.suffix(max(1, steps / 20))
