@@ -13,8 +13,31 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = str(Path(os.environ.get("POLYICL_BIN", ROOT / ".build" / "release" / "polyicl")).resolve())
 
 
-def bench(*args):
-    return subprocess.run([BIN, "bench", *args], capture_output=True, text=True, timeout=120)
+def bench(*args, isa=None):
+    env = dict(os.environ)
+    env.pop("POLYICL_ISA", None)
+    if isa is not None:
+        env["POLYICL_ISA"] = isa
+    return subprocess.run([BIN, "bench", *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+def cpu_flags():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def supported_levels():
+    """The kernel levels this CPU can run, widest first, from its flags (not from our code)."""
+    flags = cpu_flags()
+    levels = []
+    if {"avx512f", "avx512dq", "avx512vl", "avx2", "fma"} <= flags:
+        levels.append("avx512")
+    if {"avx2", "fma"} <= flags:
+        levels.append("avx2")
+    return levels + ["baseline"]
 
 
 def forward_flops(width, layers, batch, points):
@@ -57,11 +80,12 @@ def test_standard_step_is_the_issues_89_gflop():
 
 def test_peak_reports_each_worker():
     result = bench("peak", "--threads", "2", "--json")
-    if result.returncode != 0:
-        assert "no AVX-512" in result.stderr
-        pytest.skip("this CPU has no AVX-512")
+    if supported_levels()[0] == "baseline":
+        assert result.returncode != 0 and "the kernel level is baseline" in result.stderr
+        pytest.skip("this CPU has neither AVX-512 nor AVX2 with FMA")
+    assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["mode"] == "peak" and report["threads"] == 2
+    assert report["mode"] == "peak" and report["threads"] == 2 and report["isa"] == supported_levels()[0]
     assert len(report["gflopsPerThread"]) == 2 and all(g > 0 for g in report["gflopsPerThread"])
     assert report["gflopsPerSecond"] == pytest.approx(sum(report["gflopsPerThread"]), rel=1e-12)
 
@@ -78,3 +102,31 @@ def test_bad_arguments(args, message):
     assert result.returncode != 0
     assert message in result.stderr
     assert "Fatal error" not in result.stderr and "Stack dump" not in result.stderr
+
+
+@pytest.mark.parametrize("level", ["avx512", "avx2", "baseline"])
+def test_isa_is_chosen_and_reported(level):
+    result = bench("eval", "--preset", "tiny", "--batch", "4", "--points", "3",
+                   "--steps", "1", "--warmup", "0", "--json", isa=level)
+    if level not in supported_levels():
+        assert result.returncode == 1
+        assert f"POLYICL_ISA={level}, but this CPU lacks" in result.stderr
+        return
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["isa"] == level
+    text = bench("eval", "--preset", "tiny", "--batch", "4", "--points", "3", "--steps", "1", "--warmup", "0",
+                 isa=level)
+    assert f"isa {level}," in text.stdout
+
+
+def test_isa_defaults_to_the_widest_level():
+    result = bench("eval", "--preset", "tiny", "--batch", "4", "--points", "3", "--steps", "1", "--warmup", "0",
+                   "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["isa"] == supported_levels()[0]
+
+
+def test_unknown_isa_is_refused():
+    result = bench("eval", "--preset", "tiny", isa="sse9")
+    assert result.returncode == 1
+    assert "POLYICL_ISA=sse9 is not a level; use avx512, avx2 or baseline" in result.stderr

@@ -23,7 +23,7 @@ long polyicl_attention_head32_scratch_count(long T) {
 }
 
 GEMM_TARGET
-static void gather_rows32(float *restrict dest, const float *restrict src, long rows, long stride) {
+static void gather_rows32_avx512(float *restrict dest, const float *restrict src, long rows, long stride) {
     for (long r = 0; r < rows; r++) {
         _mm512_store_ps(dest + r * HEAD, _mm512_loadu_ps(src + r * stride));
         _mm512_store_ps(dest + r * HEAD + 16, _mm512_loadu_ps(src + r * stride + 16));
@@ -31,7 +31,7 @@ static void gather_rows32(float *restrict dest, const float *restrict src, long 
 }
 
 GEMM_TARGET
-static void scatter_rows32(float *restrict dest, long stride, const float *restrict src, long rows, float scale) {
+static void scatter_rows32_avx512(float *restrict dest, long stride, const float *restrict src, long rows, float scale) {
     __m512 s = _mm512_set1_ps(scale);
     for (long r = 0; r < rows; r++) {
         _mm512_storeu_ps(dest + r * stride, _mm512_mul_ps(s, _mm512_load_ps(src + r * HEAD)));
@@ -42,7 +42,7 @@ static void scatter_rows32(float *restrict dest, long stride, const float *restr
 // X^T for a product against it, in panels of 32 rows of X: panel[p][d][j] = X[32 p + j][d]
 // (zero past `rows`), which is the micro-kernel's packed B layout.
 GEMM_TARGET
-static void transpose_panels32(float *restrict dest, const float *restrict x, long rows, long stride) {
+static void transpose_panels32_avx512(float *restrict dest, const float *restrict x, long rows, long stride) {
     for (long p0 = 0; p0 < rows; p0 += GEMM_NR)
         for (long jb = 0; jb < GEMM_NR; jb += 16)
             for (long db = 0; db < HEAD; db += 16) {
@@ -54,10 +54,51 @@ static void transpose_panels32(float *restrict dest, const float *restrict x, lo
             }
 }
 
+GEMM_AVX2_TARGET
+static void gather_rows32_avx2(float *restrict dest, const float *restrict src, long rows, long stride) {
+    for (long r = 0; r < rows; r++)
+        for (int q = 0; q < HEAD; q += 8) _mm256_store_ps(dest + r * HEAD + q, _mm256_loadu_ps(src + r * stride + q));
+}
+
+GEMM_AVX2_TARGET
+static void scatter_rows32_avx2(float *restrict dest, long stride, const float *restrict src, long rows, float scale) {
+    __m256 s = _mm256_set1_ps(scale);
+    for (long r = 0; r < rows; r++)
+        for (int q = 0; q < HEAD; q += 8)
+            _mm256_storeu_ps(dest + r * stride + q, _mm256_mul_ps(s, _mm256_load_ps(src + r * HEAD + q)));
+}
+
+GEMM_AVX2_TARGET
+static void transpose_panels32_avx2(float *restrict dest, const float *restrict x, long rows, long stride) {
+    for (long p0 = 0; p0 < rows; p0 += GEMM_NR)
+        for (long jb = 0; jb < GEMM_NR; jb += 8)
+            for (long db = 0; db < HEAD; db += 8) {
+                __m256 t[8];
+                for (int r = 0; r < 8; r++)
+                    t[r] = p0 + jb + r < rows ? _mm256_loadu_ps(x + (p0 + jb + r) * stride + db) : _mm256_setzero_ps();
+                transpose8(t);
+                for (int d = 0; d < 8; d++) _mm256_store_ps(dest + p0 * HEAD + (db + d) * GEMM_NR + jb, t[d]);
+            }
+}
+
+static void gather_rows32(float *restrict dest, const float *restrict src, long rows, long stride) {
+    if (gemm_uses_avx512()) gather_rows32_avx512(dest, src, rows, stride);
+    else gather_rows32_avx2(dest, src, rows, stride);
+}
+
+static void scatter_rows32(float *restrict dest, long stride, const float *restrict src, long rows, float scale) {
+    if (gemm_uses_avx512()) scatter_rows32_avx512(dest, stride, src, rows, scale);
+    else scatter_rows32_avx2(dest, stride, src, rows, scale);
+}
+
+static void transpose_panels32(float *restrict dest, const float *restrict x, long rows, long stride) {
+    if (gemm_uses_avx512()) transpose_panels32_avx512(dest, x, rows, stride);
+    else transpose_panels32_avx2(dest, x, rows, stride);
+}
+
 // Rows [first, first + count) of the next item's Q, K, V, dO and of its gradient rows, toward
 // L2: they are strided 128-byte pieces of long rows, which the hardware prefetchers miss, and
 // fetched a few at a time (once per sliver) they arrive while this item computes.
-GEMM_TARGET
 static void prefetch_next(const polyicl_attention_next *next, long first, long count, long T) {
     if (!next) return;
     for (long r = first; r < first + count && r < T; r++) {
@@ -81,7 +122,6 @@ static void prefetch_next(const polyicl_attention_next *next, long first, long c
     }
 }
 
-GEMM_TARGET
 int polyicl_attention_forward_head32(float *out, long ld_out, const float *q, const float *k, const float *v,
                                      long ld_qkv, float *probabilities, long T, float scale, float *scratch,
                                      const polyicl_attention_next *next) {
@@ -112,7 +152,6 @@ int polyicl_attention_forward_head32(float *out, long ld_out, const float *q, co
     return 0;
 }
 
-GEMM_TARGET
 int polyicl_attention_backward_head32(float *dq, float *dk, float *dv, long ld_gradient, const float *q,
                                       const float *k, const float *v, long ld_qkv, const float *dout,
                                       long ld_dout, const float *probabilities, long T, float scale,

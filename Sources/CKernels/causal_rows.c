@@ -22,10 +22,7 @@ long polyicl_causal_rows_count(long rows) {
 #define CAUSAL_AVX512 1
 #define AVX512_TARGET __attribute__((target("avx512f")))
 
-static int has_avx512(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-}
+#define AVX2_TARGET __attribute__((target("avx2")))
 
 static inline __mmask16 lanes_before(long end, long j) {
     long n = end - j;
@@ -57,15 +54,55 @@ static void unpack_avx512(float *dest, const float *src, long rows, long columns
         src += length;
     }
 }
+
+// The same on 8 lanes; the masked store only on a row's last, partial vector (it is slow on
+// AMD cores).
+AVX2_TARGET
+static void pack_avx2(float *dest, const float *src, long rows, long columns, long stride, long first_row) {
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (long i = 0; i < rows; i++) {
+        const float *row = src + i * stride;
+        long length = causal_row_length(first_row + i);
+        for (long j = 0; j < length; j += 8) {
+            long n = columns - j;
+            __m256 v = n >= 8 ? _mm256_loadu_ps(row + j)
+                              : _mm256_maskload_ps(row + j, _mm256_cmpgt_epi32(_mm256_set1_epi32(n > 0 ? (int)n : 0), iota));
+            _mm256_stream_ps(dest + j, v);
+        }
+        dest += length;
+    }
+}
+
+AVX2_TARGET
+static void unpack_avx2(float *dest, const float *src, long rows, long columns, long stride, long first_row) {
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (long i = 0; i < rows; i++) {
+        float *row = dest + i * stride;
+        long length = causal_row_length(first_row + i);
+        for (long j = 0; j < length && j < columns; j += 8) {
+            long n = columns - j;
+            if (n >= 8) _mm256_storeu_ps(row + j, _mm256_load_ps(src + j));
+            else _mm256_maskstore_ps(row + j, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), iota), _mm256_load_ps(src + j));
+        }
+        src += length;
+    }
+}
 #else
 #define CAUSAL_AVX512 0
 #endif
 
 void polyicl_causal_rows_pack(float *dest, const float *src, long rows, long columns, long stride, long first_row) {
 #if CAUSAL_AVX512
-    if (((uintptr_t)dest & 63) == 0 && has_avx512()) {
-        pack_avx512(dest, src, rows, columns, stride, first_row);
-        return;
+    if (((uintptr_t)dest & 63) == 0) {
+        int level = polyicl_isa_level();
+        if (level == POLYICL_ISA_AVX512) {
+            pack_avx512(dest, src, rows, columns, stride, first_row);
+            return;
+        }
+        if (level == POLYICL_ISA_AVX2) {
+            pack_avx2(dest, src, rows, columns, stride, first_row);
+            return;
+        }
     }
 #endif
     for (long i = 0; i < rows; i++) {
@@ -84,9 +121,16 @@ void polyicl_causal_rows_fence(void) {
 
 void polyicl_causal_rows_unpack(float *dest, const float *src, long rows, long columns, long stride, long first_row) {
 #if CAUSAL_AVX512
-    if (((uintptr_t)src & 63) == 0 && has_avx512()) {
-        unpack_avx512(dest, src, rows, columns, stride, first_row);
-        return;
+    if (((uintptr_t)src & 63) == 0) {
+        int level = polyicl_isa_level();
+        if (level == POLYICL_ISA_AVX512) {
+            unpack_avx512(dest, src, rows, columns, stride, first_row);
+            return;
+        }
+        if (level == POLYICL_ISA_AVX2) {
+            unpack_avx2(dest, src, rows, columns, stride, first_row);
+            return;
+        }
     }
 #endif
     for (long i = 0; i < rows; i++) {

@@ -4,14 +4,17 @@
 #include <string.h>
 #include <stdint.h>
 
-// Single-precision row-major GEMM for AVX-512, Goto/BLIS style: op(B) is packed into
-// column panels of GEMM_NR floats per k, op(A) into slivers of GEMM_MR floats per k, and a
-// GEMM_MR x GEMM_NR micro-kernel keeps 24 zmm accumulators (12 rows x 2 zmm). It exists
+// Single-precision row-major GEMM for AVX-512 and AVX2, Goto/BLIS style: op(B) is packed
+// into column panels of GEMM_NR floats per k, op(A) into slivers of GEMM_MR floats per k, and
+// a GEMM_MR x GEMM_NR micro-kernel keeps 24 zmm accumulators (12 rows x 2 zmm). It exists
 // because OpenBLAS 0.3.21 reaches only ~110-150 GFLOP/s per core on our width-128 shapes
 // and spends a sixth of the time in its packing routines; see Kernels/ParallelGemm.swift.
+// With AVX2 (16 ymm registers) the same tile is done as four 6 x 16 passes of 12 ymm
+// accumulators, over the same packed formats, so everything above the micro-kernel and the
+// packing routines is shared by both levels.
 //
-// Only called when polyicl_gemm_supported() says the CPU has AVX-512F; the Swift side
-// calls OpenBLAS otherwise.
+// Only called when polyicl_gemm_supported() says the level is AVX2 or AVX-512; the Swift
+// side calls OpenBLAS otherwise.
 
 #include "gemm_kernel.h"
 
@@ -31,9 +34,7 @@ enum {
 
 int polyicl_gemm_supported(void) {
 #if GEMM_HAVE_AVX512
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")
-        && __builtin_cpu_supports("avx512vl");
+    return polyicl_isa_level() >= POLYICL_ISA_AVX2;
 #else
     return 0;
 #endif
@@ -91,7 +92,7 @@ static float *row_buffers(gemm_scratch *s) {
 // only) the packed rows are also added to column_sums[0..n): every value passes through a
 // register here anyway, so a bias gradient costs no extra pass over memory.
 GEMM_TARGET
-static void pack_b(float *restrict dest, int transB, const float *restrict B, long ldb,
+static void pack_b_avx512(float *restrict dest, int transB, const float *restrict B, long ldb,
                    long k0, long kc, long n, float *restrict column_sums) {
     for (long p = 0; p * GEMM_NR < n; p++) {
         long j0 = p * GEMM_NR, cols = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
@@ -133,10 +134,57 @@ static void pack_b(float *restrict dest, int transB, const float *restrict B, lo
     }
 }
 
+GEMM_AVX2_TARGET
+static void pack_b_avx2(float *restrict dest, int transB, const float *restrict B, long ldb, long k0, long kc, long n,
+                        float *restrict column_sums) {
+    for (long p = 0; p * GEMM_NR < n; p++) {
+        long j0 = p * GEMM_NR, cols = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
+        float *d = dest + p * kc * GEMM_NR;
+        if (!transB) {
+            __m256i m[4];
+            for (int q = 0; q < 4; q++) m[q] = lanes_below(cols - 8 * q);
+            __m256 sum[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+            for (long k = 0; k < kc; k++) {
+                const float *src = B + (k0 + k) * ldb + j0;
+                for (int q = 0; q < 4; q++) {
+                    __m256 v = cols == GEMM_NR ? _mm256_loadu_ps(src + 8 * q) : _mm256_maskload_ps(src + 8 * q, m[q]);
+                    _mm256_store_ps(d + k * GEMM_NR + 8 * q, v);
+                    sum[q] = _mm256_add_ps(sum[q], v);
+                }
+            }
+            if (column_sums)
+                for (int q = 0; q < 4; q++) {
+                    float *s = column_sums + j0 + 8 * q;
+                    _mm256_maskstore_ps(s, m[q], _mm256_add_ps(_mm256_maskload_ps(s, m[q]), sum[q]));
+                }
+        } else {
+            for (long cb = 0; cb < GEMM_NR; cb += 8) {
+                long rowsHere = cols - cb;
+                for (long kb = 0; kb < kc; kb += 8) {
+                    long kHere = kc - kb < 8 ? kc - kb : 8;
+                    __m256i km = lanes_below(kHere);
+                    __m256 t[8];
+                    for (int r = 0; r < 8; r++)
+                        t[r] = r < rowsHere ? _mm256_maskload_ps(B + (j0 + cb + r) * ldb + k0 + kb, km)
+                                            : _mm256_setzero_ps();
+                    transpose8(t);
+                    for (long kk = 0; kk < kHere; kk++) _mm256_store_ps(d + (kb + kk) * GEMM_NR + cb, t[kk]);
+                }
+            }
+        }
+    }
+}
+
+static void pack_b(float *restrict dest, int transB, const float *restrict B, long ldb, long k0, long kc, long n,
+                   float *restrict column_sums) {
+    if (gemm_uses_avx512()) pack_b_avx512(dest, transB, B, ldb, k0, kc, n, column_sums);
+    else pack_b_avx2(dest, transB, B, ldb, k0, kc, n, column_sums);
+}
+
 // Rows i0..i0+rows of op(A), k range [lo, hi) (inside [k0, k0+kc)), into one sliver:
 // dest[(k - k0) * MR + r]; rows past `rows` are zero.
 GEMM_TARGET
-static void pack_a_sliver(float *restrict dest, int transA, const float *restrict A, long lda,
+static void pack_a_sliver_avx512(float *restrict dest, int transA, const float *restrict A, long lda,
                           long i0, long rows, long k0, long lo, long hi) {
     if (!transA) {
         if (rows == GEMM_MR) {
@@ -160,6 +208,31 @@ static void pack_a_sliver(float *restrict dest, int transA, const float *restric
             _mm512_mask_storeu_ps(d, 0x0FFF, _mm512_maskz_loadu_ps(m, src));
         }
     }
+}
+
+GEMM_AVX2_TARGET
+static void pack_a_sliver_avx2(float *restrict dest, int transA, const float *restrict A, long lda, long i0,
+                               long rows, long k0, long lo, long hi) {
+    if (!transA) {
+        for (long k = lo; k < hi; k++) {
+            float *d = dest + (k - k0) * GEMM_MR;
+            for (long r = 0; r < GEMM_MR; r++) d[r] = r < rows ? A[(i0 + r) * lda + k] : 0.0f;
+        }
+    } else {
+        __m256i m0 = lanes_below(rows), m1 = lanes_below(rows - 8);
+        for (long k = lo; k < hi; k++) {
+            float *d = dest + (k - k0) * GEMM_MR;
+            const float *src = A + k * lda + i0;
+            _mm256_storeu_ps(d, _mm256_maskload_ps(src, m0));
+            _mm_storeu_ps(d + 8, _mm256_castps256_ps128(_mm256_maskload_ps(src + 8, m1)));
+        }
+    }
+}
+
+static void pack_a_sliver(float *restrict dest, int transA, const float *restrict A, long lda, long i0, long rows,
+                          long k0, long lo, long hi) {
+    if (gemm_uses_avx512()) pack_a_sliver_avx512(dest, transA, A, lda, i0, rows, k0, lo, hi);
+    else pack_a_sliver_avx2(dest, transA, A, lda, i0, rows, k0, lo, hi);
 }
 
 // The micro-kernel's k loop: 24 accumulators += op(A) sliver (12 rows) x op(B) panel (32
@@ -190,7 +263,7 @@ static void pack_a_sliver(float *restrict dest, int transA, const float *restric
 // row-major op(A) with row pitch lda, read in place (all 12 rows must exist): packing
 // row-major A costs a strided gather per element, a quarter of the multiply at N = 128.
 GEMM_TARGET
-void polyicl_gemm_micro_kernel(long kc, const float *restrict a, long lda, const float *restrict b,
+void polyicl_gemm_micro_kernel_avx512(long kc, const float *restrict a, long lda, const float *restrict b,
                                float *restrict c, long ldc, long rows, long cols, float alpha, float beta,
                                const float *restrict bias, const float *restrict residual, long ldr) {
     __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
@@ -267,6 +340,108 @@ void polyicl_gemm_micro_kernel(long kc, const float *restrict a, long lda, const
     }
 }
 
+// One 6 x 16 quarter of the AVX2 tile: rows of op(A) at `a` (as the micro-kernel's lda says),
+// 16 columns of the packed panel at `b` (NR floats apart per k), C rows [0, rows) and columns
+// [0, cols) written, rows <= 6, cols <= 16. 12 accumulators, two B vectors and a broadcast
+// fit in the 16 ymm registers; per k, 12 FMAs need 8 loads, within the two load ports.
+#define MICRO_PASS_LOOP(A_AT, A_NEXT)                                                   \
+    for (long k = 0; k < kc; k++) {                                                     \
+        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);                      \
+        ROW(A_AT, 0, c00, c01) ROW(A_AT, 1, c10, c11) ROW(A_AT, 2, c20, c21)           \
+        ROW(A_AT, 3, c30, c31) ROW(A_AT, 4, c40, c41) ROW(A_AT, 5, c50, c51)           \
+        A_NEXT;                                                                         \
+        b += GEMM_NR;                                                                   \
+    }
+#define ROW(at, r, acc0, acc1)                               \
+    {                                                        \
+        __m256 x = _mm256_broadcast_ss(at(r));               \
+        acc0 = _mm256_fmadd_ps(x, b0, acc0);                 \
+        acc1 = _mm256_fmadd_ps(x, b1, acc1);                 \
+    }
+
+GEMM_AVX2_TARGET __attribute__((always_inline))
+static inline void micro_pass_avx2(long kc, const float *restrict a, long lda, const float *restrict b,
+                                   float *restrict c, long ldc, long rows, long cols, float alpha, float beta,
+                                   const float *restrict bias, const float *restrict residual, long ldr) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (long r = 0; r < rows; r++) _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+    if (lda == 0) {
+#define PACKED_AT(r) (a + (r))
+        MICRO_PASS_LOOP(PACKED_AT, a += GEMM_MR)
+    } else if (lda < 0) {
+        const long step = -lda;
+        MICRO_PASS_LOOP(PACKED_AT, a += step)
+#undef PACKED_AT
+    } else {
+        const float *a0 = a, *a3 = a + 3 * lda;
+        const long l2 = 2 * lda;
+#define ROWS_AT(r) (((r) < 3 ? a0 : a3) + ((r) % 3 == 0 ? 0 : (r) % 3 == 1 ? lda : l2))
+        // As in the AVX-512 kernel: keeps the optimiser from rebuilding the row addresses each k.
+#define ROWS_NEXT                                       \
+    {                                                   \
+        a0++, a3++;                                     \
+        __asm__("" : "+r"(a0), "+r"(a3));               \
+    }
+        MICRO_PASS_LOOP(ROWS_AT, ROWS_NEXT)
+#undef ROWS_NEXT
+#undef ROWS_AT
+    }
+    __m256 acc[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    __m256i m0 = lanes_below(cols), m1 = lanes_below(cols - 8);
+    int whole = cols == 16;
+    // Masked stores are slow on AMD cores: only edge tiles use them.
+#define LOAD(p, m) (whole ? _mm256_loadu_ps(p) : _mm256_maskload_ps((p), (m)))
+    __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    for (long r = 0; r < rows; r++) {
+        float *row = c + r * ldc;
+        __m256 v0 = _mm256_mul_ps(va, acc[r][0]), v1 = _mm256_mul_ps(va, acc[r][1]);
+        if (bias) {
+            v0 = _mm256_add_ps(v0, LOAD(bias, m0));
+            v1 = _mm256_add_ps(v1, LOAD(bias + 8, m1));
+            if (residual) {
+                v0 = _mm256_add_ps(v0, LOAD(residual + r * ldr, m0));
+                v1 = _mm256_add_ps(v1, LOAD(residual + r * ldr + 8, m1));
+            }
+        } else if (beta == 1.0f) {
+            v0 = _mm256_add_ps(v0, LOAD(row, m0));
+            v1 = _mm256_add_ps(v1, LOAD(row + 8, m1));
+        } else if (beta != 0.0f) {
+            v0 = _mm256_fmadd_ps(vb, LOAD(row, m0), v0);
+            v1 = _mm256_fmadd_ps(vb, LOAD(row + 8, m1), v1);
+        }
+        if (whole) {
+            _mm256_storeu_ps(row, v0);
+            _mm256_storeu_ps(row + 8, v1);
+        } else {
+            _mm256_maskstore_ps(row, m0, v0);
+            _mm256_maskstore_ps(row + 8, m1, v1);
+        }
+    }
+#undef LOAD
+}
+#undef ROW
+#undef MICRO_PASS_LOOP
+
+GEMM_AVX2_TARGET
+void polyicl_gemm_micro_kernel_avx2(long kc, const float *restrict a, long lda, const float *restrict b,
+                                    float *restrict c, long ldc, long rows, long cols, float alpha, float beta,
+                                    const float *restrict bias, const float *restrict residual, long ldr) {
+    for (long h = 0; h * 6 < rows; h++) {
+        long rows_here = rows - 6 * h < 6 ? rows - 6 * h : 6;
+        const float *ah = lda > 0 ? a + 6 * h * lda : a + 6 * h;
+        for (long v = 0; v * 16 < cols; v++) {
+            long cols_here = cols - 16 * v < 16 ? cols - 16 * v : 16;
+            micro_pass_avx2(kc, ah, lda, b + 16 * v, c + 6 * h * ldc + 16 * v, ldc, rows_here, cols_here, alpha,
+                            beta, bias ? bias + 16 * v : NULL, residual ? residual + 6 * h * ldr + 16 * v : NULL, ldr);
+        }
+    }
+}
+
 // C[0..rows, 0..cols) = beta * C (beta == 0: zero), for tiles whose reduction is empty.
 static void scale_tile(float *c, long ldc, long rows, long cols, float beta) {
     for (long r = 0; r < rows; r++)
@@ -310,7 +485,6 @@ static inline int reads_a_in_place(const gemm_problem *p, long rows) {
 }
 
 // Rows [i0, i0 + mc) of C against the packed block [k0, k0 + kc) of op(B) (all n columns).
-GEMM_TARGET
 static void multiply_block(const gemm_problem *p, float *restrict packedA, const float *restrict packedB,
                            long i0, long mc, long k0, long kc) {
     long slivers = (mc + GEMM_MR - 1) / GEMM_MR;
@@ -374,7 +548,6 @@ static void finish_row_block(const gemm_problem *p, const row_block_hooks *hooks
         polyicl_gelu_backward_in_place(p->C + i0 * p->ldc, hooks->gelu_slope + i0 * p->n, rows * p->n);
 }
 
-GEMM_TARGET
 static int gemm_run(const gemm_problem *p, int transB, const float *B, long ldb, const row_block_hooks *hooks) {
     if (p->m <= 0 || p->n <= 0) return 0;
     gemm_scratch *scratch = thread_scratch();
@@ -466,7 +639,6 @@ int polyicl_linear_backward_fits(long input_width, long output_width) {
                <= GEMM_B_CAPACITY;
 }
 
-GEMM_TARGET
 int polyicl_linear_backward(float *input_gradient, float *weight_gradient, float *bias_gradient,
                             const float *output_gradient, const float *input, const float *weight,
                             const float *gelu_slope, const polyicl_layernorm_backward_rows *layernorm, long rows,
@@ -525,7 +697,6 @@ int polyicl_mlp_forward_fits(long width, long hidden) {
         && width * round_up_to_panels(hidden) + hidden * round_up_to_panels(width) <= GEMM_B_CAPACITY;
 }
 
-GEMM_TARGET
 int polyicl_mlp_forward(float *out, float *fc_slope, float *fc_gelu, const float *in, const float *residual,
                         const float *fc_weight, const float *fc_bias, const float *proj_weight, const float *proj_bias,
                         long rows, long width, long hidden) {

@@ -198,10 +198,7 @@ static void softmax_causal_backward_avx512(float *gradient, const float *probabi
     }
 }
 
-static int has_avx512(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-}
+static int has_avx512(void) { return polyicl_isa_level() == POLYICL_ISA_AVX512; }
 #else
 #define SOFTMAX_AVX512 0
 #endif

@@ -10,8 +10,10 @@ struct BenchCommand: ParsableCommand {
             train: forward + loss + backward + Adam on one batch, repeated (--batch, default 64;
             --points, default the preset's maximum). eval: predictions for --batch prompts
             (default 1,280) of --points points (default 31), repeated. peak: the machine's
-            arithmetic ceiling at this moment, every worker running register-only AVX-512 FMAs
-            at once (train and eval figures are best read against it on a shared machine).
+            arithmetic ceiling at this moment, every worker running register-only FMAs at once,
+            AVX-512 or AVX2 (train and eval figures are best read against it on a shared
+            machine). Each reports the kernel level it ran at (isa): the widest the CPU has, or
+            the environment's POLYICL_ISA (avx512, avx2, baseline = OpenBLAS and portable C).
             allreduce (under mpirun -np N): the time of one MPI_Allreduce of the preset's gradients,
             the median of --steps sums. train under mpirun: steps/s of data-parallel training, the
             batch shared by the ranks.
@@ -80,6 +82,7 @@ struct BenchCommand: ParsableCommand {
         var ranks: Int?
         /// The trained checkpoint measured (nil: fresh weights of the preset).
         var checkpoint: String?
+        var isa: String
     }
 
     struct AllreduceReport: Codable {
@@ -93,6 +96,7 @@ struct BenchCommand: ParsableCommand {
 
     struct PeakReport: Codable {
         var mode = "peak"
+        var isa: String
         var threads: Int
         var gflopsPerSecond: Double
         var gflopsPerThread: [Double]
@@ -192,7 +196,7 @@ struct BenchCommand: ParsableCommand {
             gflopPerStep: flopsPerStep / 1e9, gflopsPerSecond: perSecond * flopsPerStep / 1e9,
             sequencesPerSecond: mode == .eval ? perSecond * Double(batchSize) : nil,
             openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
-            ranks: group.flatMap { $0.size > 1 ? $0.size : nil }, checkpoint: checkpoint)
+            ranks: group.flatMap { $0.size > 1 ? $0.size : nil }, checkpoint: checkpoint, isa: KernelLevel.process.name)
         guard (group?.rank ?? 0) == 0 else { return }
         if json {
             let encoder = JSONEncoder()
@@ -200,7 +204,7 @@ struct BenchCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             let processes = report.ranks.map { "\($0) MPI ranks x \(report.threads) threads" } ?? "\(report.threads) threads"
-            print("\(mode.rawValue) \(checkpoint ?? preset): batch \(batchSize) x \(pointCount) points, \(processes), OPENBLAS_CORETYPE=\(report.openblasCoretype ?? "unset")")
+            print("\(mode.rawValue) \(checkpoint ?? preset): batch \(batchSize) x \(pointCount) points, \(processes), isa \(report.isa), OPENBLAS_CORETYPE=\(report.openblasCoretype ?? "unset")")
             print("  \(fixed(report.stepsPerSecond, 2)) steps/s, \(fixed(report.tokensPerSecond, 0)) tokens/s, \(fixed(report.gflopsPerSecond, 1)) GFLOP/s (\(fixed(report.gflopPerStep, 1)) GFLOP per step)")
             if let sequences = report.sequencesPerSecond { print("  \(fixed(sequences, 0)) sequences/s") }
         }
@@ -208,16 +212,18 @@ struct BenchCommand: ParsableCommand {
 
     private func runPeak() throws {
         let workers = threads ?? ParallelExecutor.availableCores
+        let level = KernelLevel.process
         guard let perThread = ArithmeticPeak.measure(threads: workers) else {
-            throw ValidationError("bench peak measures AVX-512 FMAs, and this CPU has no AVX-512")
+            throw ValidationError("bench peak measures AVX-512 or AVX2 FMAs, and the kernel level is \(level.name)")
         }
-        let report = PeakReport(threads: workers, gflopsPerSecond: perThread.reduce(0, +), gflopsPerThread: perThread)
+        let report = PeakReport(isa: level.name, threads: workers, gflopsPerSecond: perThread.reduce(0, +),
+                                gflopsPerThread: perThread)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print("peak: \(workers) threads of register-only AVX-512 FMAs")
+            print("peak: \(workers) threads of register-only \(level == .avx512 ? "AVX-512" : "AVX2") FMAs, isa \(level.name)")
             print("  \(fixed(report.gflopsPerSecond, 1)) GFLOP/s (per thread: \(perThread.map { fixed($0, 1) }.joined(separator: ", ")))")
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PolyICLCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,11 +15,14 @@ struct PolyICL: ParsableCommand {
     )
 }
 
-/// The entry point: arranges OpenBLAS's core type, then runs the command line.
+/// The entry point: arranges OpenBLAS's core type, checks POLYICL_ISA (a level the CPU lacks
+/// ends the process here, with status 1, rather than inside the first kernel), then runs the
+/// command line.
 @main
 enum Main {
     static func main() {
         OpenBLASCoreType.reexecuteIfNeeded()
+        _ = KernelLevel.process
         PolyICL.main()
     }
 }

@@ -7,11 +7,22 @@ import Glibc
 import Darwin
 #endif
 
-/// Our AVX-512 SGEMM (Sources/CKernels/gemm.c) and the layers built on it, against plain
-/// Float64 loops written here: every transpose, alpha/beta, padded leading dimensions, sizes
-/// around the 12x32 micro-tile and the 120-row / 256-deep blocks, empty products, the
-/// triangle modes, and the OpenBLAS fallback through the same entry points.
+/// Our SGEMM (Sources/CKernels/gemm.c) and the layers built on it, against plain Float64
+/// loops written here: every transpose, alpha/beta, padded leading dimensions, sizes around
+/// the 12x32 micro-tile and the 120-row / 256-deep blocks, empty products, the triangle
+/// modes, and the OpenBLAS fallback through the same entry points. Each runs at every kernel
+/// level (AVX-512, AVX2, and baseline = OpenBLAS where a test covers it); the levels this
+/// CPU lacks are cancelled with the reason.
 @Suite struct OwnGemmTests {
+    /// Cancels the current test case when the CPU cannot run `level`.
+    static func require(_ level: KernelLevel) throws {
+        guard level.isSupported else {
+            try Test.cancel("this CPU has no \(level == .avx512 ? "AVX-512 (F, DQ, VL)" : "AVX2 with FMA"): \(level) is not tested here")
+        }
+    }
+
+    static let ownLevels: [KernelLevel] = [.avx512, .avx2]
+
     /// C = alpha op(A) op(B) + beta C in Float64; `skip(i, j)` entries are left as they were.
     static func reference(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float], lda: Int,
@@ -54,9 +65,12 @@ import Darwin
         return cases
     }()
 
-    @Test(arguments: cases)
-    func ownGemmMatchesFloat64Loop(_ test: Case) throws {
-        try #require(OwnGemm.isAvailable, "this CPU has no AVX-512: the OpenBLAS path is the one in use")
+    @Test(arguments: ownLevels, cases)
+    func ownGemmMatchesFloat64Loop(level: KernelLevel, _ test: Case) throws {
+        try Self.require(level)
+        let pin = level.pin()
+        defer { KernelLevel.unpin(restoring: pin) }
+        try #require(OwnGemm.isAvailable)
         var generator = RandomGenerator(seed: UInt64(test.m * 131 + test.n * 17 + test.k))
         let lda = (test.transposeA ? test.m : test.k) + test.padding
         let ldb = (test.transposeB ? test.k : test.n) + test.padding
@@ -85,9 +99,15 @@ import Darwin
 
     /// The long reduction of a weight gradient (X^T dY over many rows, packed 256 rows at a time)
     /// and a product too wide for op(B) to be packed whole.
-    @Test(arguments: [(true, false, 40, 70, 3_001), (false, true, 50, 1_100, 300), (true, true, 24, 600, 700)])
-    func ownGemmLongReductionsAndWideProducts(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) throws {
+    @Test(arguments: ownLevels, [(true, false, 40, 70, 3_001), (false, true, 50, 1_100, 300), (true, true, 24, 600, 700)])
+    func ownGemmLongReductionsAndWideProducts(
+        level: KernelLevel, shape: (transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int)
+    ) throws {
+        try Self.require(level)
+        let pin = level.pin()
+        defer { KernelLevel.unpin(restoring: pin) }
         try #require(OwnGemm.isAvailable)
+        let (transposeA, transposeB, m, n, k) = shape
         var generator = RandomGenerator(seed: 77)
         let lda = transposeA ? m : k, ldb = transposeB ? k : n
         let a = randomFloats(m * k, &generator), b = randomFloats(k * n, &generator)
@@ -103,8 +123,11 @@ import Darwin
     /// Triangle modes: with op(A) zero on one side of its diagonal the skipped work is zero
     /// work, so the result equals the full product; `.lowerOutput` is checked on and below the
     /// diagonal only.
-    @Test(arguments: [OwnGemmTriangleCase.lowerOutput, .lowerA, .upperA, .upperATransposed, .lowerATransposed])
-    func triangleModesMatchFullProduct(_ mode: OwnGemmTriangleCase) throws {
+    @Test(arguments: ownLevels, [OwnGemmTriangleCase.lowerOutput, .lowerA, .upperA, .upperATransposed, .lowerATransposed])
+    func triangleModesMatchFullProduct(level: KernelLevel, _ mode: OwnGemmTriangleCase) throws {
+        try Self.require(level)
+        let pin = level.pin()
+        defer { KernelLevel.unpin(restoring: pin) }
         try #require(OwnGemm.isAvailable)
         var generator = RandomGenerator(seed: 5)
         for (m, n, k) in [(162, 32, 162), (45, 45, 20), (7, 3, 7), (30, 70, 25)] {
@@ -145,10 +168,13 @@ import Darwin
 
     /// ParallelGemm with our kernel and with the OpenBLAS fallback, split across three workers
     /// (tall products split by rows, wide by columns, small ones whole) against Float64.
-    @Test(arguments: [true, false])
-    func parallelGemmBothBackendsMatchFloat64(ownGemm: Bool) {
-        let executor = ParallelExecutor(threads: 3, ownGemm: ownGemm)
-        #expect(executor.usesOwnGemm == (ownGemm && OwnGemm.isAvailable))
+    @Test(arguments: KernelLevel.allCases)
+    func parallelGemmBothBackendsMatchFloat64(level: KernelLevel) throws {
+        try Self.require(level)
+        let pin = level.pin()
+        defer { KernelLevel.unpin(restoring: pin) }
+        let executor = ParallelExecutor(threads: 3, level: level)
+        #expect(executor.kernelLevel == level && executor.usesOwnGemm == (level != .baseline))
         var generator = RandomGenerator(seed: 9)
         for (transposeA, transposeB, m, n, k) in [(false, false, 1_003, 128, 128), (false, true, 700, 130, 512),
                                                   (true, false, 128, 384, 900), (true, false, 515, 128, 300),
@@ -168,9 +194,12 @@ import Darwin
     /// The fused Conv1D forward (bias + residual fill, GEMM, GELU per row block) against
     /// Float64, for the presets' widths, row counts that leave partial blocks and micro-tiles,
     /// both backends.
-    @Test(arguments: [true, false])
-    func conv1DForwardMatchesFloat64(ownGemm: Bool) {
-        let executor = ParallelExecutor(threads: 2, ownGemm: ownGemm)
+    @Test(arguments: KernelLevel.allCases)
+    func conv1DForwardMatchesFloat64(level: KernelLevel) throws {
+        try Self.require(level)
+        let pin = level.pin()
+        defer { KernelLevel.unpin(restoring: pin) }
+        let executor = ParallelExecutor(threads: 2, level: level)
         var generator = RandomGenerator(seed: 10)
         for (rows, inputWidth, outputWidth) in [(1, 16, 48), (259, 16, 64), (601, 64, 256), (1_001, 128, 384), (300, 512, 128), (7, 3, 5)] {
             let input = randomFloats(rows * inputWidth, &generator), weight = randomFloats(inputWidth * outputWidth, &generator, scale: 0.1)
@@ -201,8 +230,11 @@ import Darwin
     /// computes in the same pass over the rows. The presets' widths, row counts that split
     /// unevenly, leave partial micro-tiles and span several of that pass's row blocks, gradients
     /// that already hold values (they accumulate), both backends, one and three workers.
-    @Test(arguments: [true, false], Conv1DInputGradientCase.allCases)
-    func conv1DBackwardMatchesFloat64(ownGemm: Bool, inputGradientCase: Conv1DInputGradientCase) {
+    @Test(arguments: KernelLevel.allCases, Conv1DInputGradientCase.allCases)
+    func conv1DBackwardMatchesFloat64(level: KernelLevel, inputGradientCase: Conv1DInputGradientCase) throws {
+        try Self.require(level)
+        let pin = level.pin()
+        defer { KernelLevel.unpin(restoring: pin) }
         var generator = RandomGenerator(seed: 12)
         for (rows, inputWidth, outputWidth) in [(1_213, 128, 512), (1_291, 512, 128), (1_037, 64, 192), (3, 7, 5)] {
             let input = randomFloats(rows * inputWidth, &generator), dOutput = randomFloats(rows * outputWidth, &generator)
@@ -227,7 +259,7 @@ import Darwin
                 }
             }
             for threads in [1, 3] {
-                let executor = ParallelExecutor(threads: threads, ownGemm: ownGemm)
+                let executor = ParallelExecutor(threads: threads, level: level)
                 var dWeight = startWeight, dBias = startBias
                 var dInput = [Float](repeating: .nan, count: inputGradientCase == .none ? 0 : rows * inputWidth)
                 let ones = [Float](repeating: 1, count: rows)
@@ -258,8 +290,11 @@ import Darwin
     /// rows) against Float64, with and without keeping the activations and GELU's slope for a
     /// backward: row counts that span several row blocks, split unevenly and leave partial
     /// micro-tiles, the standard width and a narrower one, both backends, one and three workers.
-    @Test(arguments: [true, false], [true, false])
-    func mlpForwardMatchesFloat64(ownGemm: Bool, keepingActivations: Bool) {
+    @Test(arguments: KernelLevel.allCases, [true, false])
+    func mlpForwardMatchesFloat64(level: KernelLevel, keepingActivations: Bool) throws {
+        try Self.require(level)
+        let pin = level.pin()
+        defer { KernelLevel.unpin(restoring: pin) }
         var generator = RandomGenerator(seed: 14)
         for (rows, width) in [(1_291, 128), (29, 64), (5, 128)] {
             let hidden = 4 * width
@@ -289,7 +324,7 @@ import Darwin
                 }
             }
             for threads in [1, 3] {
-                let executor = ParallelExecutor(threads: threads, ownGemm: ownGemm)
+                let executor = ParallelExecutor(threads: threads, level: level)
                 var output = [Float](repeating: .nan, count: rows * width)
                 var keptSlope = [Float](repeating: .nan, count: rows * hidden), keptActivation = keptSlope
                 MLP.forward(
@@ -315,8 +350,11 @@ import Darwin
     /// bias gradients, and the Conv1D's weight and bias gradients, all accumulating; row counts
     /// that span several row blocks and split unevenly, one and three workers. With OpenBLAS it
     /// declines and touches nothing.
-    @Test(arguments: [true, false])
-    func conv1DBackwardThroughLayerNormMatchesFloat64(ownGemm: Bool) {
+    @Test(arguments: KernelLevel.allCases)
+    func conv1DBackwardThroughLayerNormMatchesFloat64(level: KernelLevel) throws {
+        try Self.require(level)
+        let pin = level.pin()
+        defer { KernelLevel.unpin(restoring: pin) }
         var generator = RandomGenerator(seed: 15)
         for (rows, width, outputWidth) in [(1_291, 128, 384), (29, 64, 256)] {
             let residual = randomFloats(rows * width, &generator, scale: 2), gain = randomFloats(width, &generator)
@@ -356,7 +394,7 @@ import Darwin
                 }
             }
             for threads in [1, 3] {
-                let executor = ParallelExecutor(threads: threads, ownGemm: ownGemm)
+                let executor = ParallelExecutor(threads: threads, level: level)
                 let residualGradient = FloatBuffer(copying: startResidualGradient)
                 let gainGradient = FloatBuffer(copying: startGain), lnBiasGradient = FloatBuffer(copying: startLNBias)
                 let kept = (residual: FloatBuffer(copying: residual), gain: FloatBuffer(copying: gain),
@@ -375,7 +413,7 @@ import Darwin
                     weight: weight, ones: [Float](repeating: 1, count: rows), partials: &partials,
                     rows: rows, inputWidth: width, outputWidth: outputWidth, executor: executor)
                 let shape = "\(threads) threads, \(rows) rows, \(width) -> \(outputWidth)"
-                #expect(ran == ownGemm, "\(shape): ran \(ran)")
+                #expect(ran == level.hasOwnGemm, "\(shape): ran \(ran)")
                 guard ran else {
                     #expect(residualGradient.array == startResidualGradient && weightGradient == startWeight, "\(shape): declined but wrote")
                     continue
@@ -398,11 +436,14 @@ import Darwin
     /// (dOutput weight^T) * gelu_new'(x): row counts that leave partial micro-tiles and split
     /// unevenly, one and three workers. The pre-activations span GELU's curved part, its tails
     /// and the tanh clamp.
-    @Test(arguments: [true, false])
-    func conv1DInputGradientThroughGELUMatchesFloat64(ownGemm: Bool) {
+    @Test(arguments: KernelLevel.allCases)
+    func conv1DInputGradientThroughGELUMatchesFloat64(level: KernelLevel) throws {
+        try Self.require(level)
+        let pin = level.pin()
+        defer { KernelLevel.unpin(restoring: pin) }
         var generator = RandomGenerator(seed: 13)
         for threads in [1, 3] {
-            let executor = ParallelExecutor(threads: threads, ownGemm: ownGemm)
+            let executor = ParallelExecutor(threads: threads, level: level)
             for (rows, inputWidth, outputWidth) in [(1_291, 512, 128), (37, 64, 16), (5, 7, 3)] {
                 let preActivation = randomFloats(rows * inputWidth, &generator).map { 8 * $0 }
                 let dOutput = randomFloats(rows * outputWidth, &generator)
@@ -439,10 +480,13 @@ import Darwin
     /// backward kernel), positions that fill no tile evenly, one position and the standard
     /// model's 162. The kept probabilities are checked in their documented compact layout (row
     /// t as its first 16 * (t / 16 + 1) entries), stored both 64-byte aligned (streamed with
-    /// AVX-512) and not (the portable copy); scratch starts as NaN, so nothing relies on it.
-    @Test(arguments: [true, false], [(45, 24, 0), (45, 64, 1), (1, 64, 0), (13, 64, 0), (162, 128, 1)])
-    func attentionMatchesFloat64(ownGemm: Bool, shape: (positions: Int, width: Int, misalignment: Int)) {
-        let executor = ParallelExecutor(threads: 2, ownGemm: ownGemm)
+    /// AVX-512 or AVX2) and not (the portable copy); scratch starts as NaN, so nothing relies on it.
+    @Test(arguments: KernelLevel.allCases, [(45, 24, 0), (45, 64, 1), (1, 64, 0), (13, 64, 0), (162, 128, 1)])
+    func attentionMatchesFloat64(level: KernelLevel, shape: (positions: Int, width: Int, misalignment: Int)) throws {
+        try Self.require(level)
+        let pin = level.pin()
+        defer { KernelLevel.unpin(restoring: pin) }
+        let executor = ParallelExecutor(threads: 2, level: level)
         var generator = RandomGenerator(seed: 11)
         let batch = 3, T = shape.positions, C = shape.width, heads = C == 128 ? 4 : 2, hs = C / heads
         let misalignment = shape.misalignment

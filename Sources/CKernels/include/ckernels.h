@@ -67,9 +67,28 @@ void polyicl_causal_rows_unpack(float *dest, const float *src, long rows, long c
 
 // out[r, :] = bias + residual[r, :] (residual null: bias alone) for `rows` rows of `width`.
 void polyicl_fill_bias_rows(float *out, const float *residual, const float *bias, long rows, long width);
-// Single-precision row-major GEMM with our own AVX-512 micro-kernel (gemm.c). Call only when
-// polyicl_gemm_supported() is nonzero; elsewhere use OpenBLAS. Single-threaded: callers split
-// C across their workers. Packing buffers are per thread, allocated on first use and kept.
+// Instruction-set levels the kernels dispatch to (isa.c). The process's level is the widest
+// the CPU has, or POLYICL_ISA (avx512, avx2, baseline); a request the CPU cannot honour
+// prints why to stderr and exits with status 1 on the first query.
+enum {
+    POLYICL_ISA_BASELINE = 0,  // OpenBLAS and portable C
+    POLYICL_ISA_AVX2 = 1,      // AVX2 + FMA
+    POLYICL_ISA_AVX512 = 2,    // AVX-512 F, DQ, VL
+};
+int polyicl_isa_supported(int level);
+int polyicl_isa_best(void);
+int polyicl_isa_process_level(void);
+const char *polyicl_isa_name(int level);
+// The level for the calling thread: the one pinned on it, else the process's.
+int polyicl_isa_level(void);
+// Pins `level` on the calling thread (negative: unpins) and returns the previous pin (-1:
+// none). A level the CPU lacks is not pinned.
+int polyicl_isa_pin(int level);
+
+// Single-precision row-major GEMM with our own micro-kernels (gemm.c; AVX-512 or AVX2 + FMA,
+// whichever polyicl_isa_level() gives). Call only when polyicl_gemm_supported() is nonzero;
+// elsewhere use OpenBLAS. Single-threaded: callers split C across their workers. Packing
+// buffers are per thread, allocated on first use and kept.
 int polyicl_gemm_supported(void);
 
 // What is known to be zero, so that part of the work can be skipped (attention's triangles).
@@ -175,8 +194,8 @@ int polyicl_pool_run(long count, polyicl_pool_task task, void *context);
 // The cores this process may use: POLYICL_THREADS if set, else its CPU affinity mask lowered
 // to a cgroup v2 CPU quota; at least 1. The pool starts this many workers less one.
 long polyicl_usable_cores(void);
-// GFLOP/s of `iterations` rounds of 12 AVX-512 FMAs on registers only, on the calling
-// thread: the core's arithmetic ceiling. -1 where the CPU has no AVX-512.
+// GFLOP/s of `iterations` rounds of 12 FMAs on registers only, on the calling thread: the
+// core's arithmetic ceiling at polyicl_isa_level() (AVX-512 or AVX2 FMAs). -1 at baseline.
 double polyicl_fma_peak_gflops(long iterations);
 
 #endif

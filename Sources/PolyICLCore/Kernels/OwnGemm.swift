@@ -1,14 +1,15 @@
 import CKernels
 
-/// Our own single-threaded SGEMM (Sources/CKernels/gemm.c, AVX-512): row-major,
+/// Our own single-threaded SGEMM (Sources/CKernels/gemm.c, AVX-512 or AVX2 + FMA): row-major,
 /// C = alpha op(A) op(B) + beta C with BLAS argument meanings. Callers split C across workers.
 ///
-/// It replaces OpenBLAS where the CPU has AVX-512 (`isAvailable`): on the model's width-128
-/// shapes OpenBLAS 0.3.21 spends a sixth of its time packing and its small-matrix path cannot
-/// skip attention's masked triangle. Elsewhere the callers keep calling OpenBLAS.
+/// It replaces OpenBLAS wherever the kernel level is AVX2 or AVX-512 (`isAvailable`): on the
+/// model's width-128 shapes OpenBLAS 0.3.21 spends a sixth of its time packing and its
+/// small-matrix path cannot skip attention's masked triangle. At baseline the callers keep
+/// calling OpenBLAS.
 enum OwnGemm {
-    /// Whether this CPU can run it (AVX-512F, DQ, VL).
-    static let isAvailable: Bool = polyicl_gemm_supported() != 0
+    /// Whether the calling thread's kernel level runs it (see `KernelLevel`).
+    static var isAvailable: Bool { polyicl_gemm_supported() != 0 }
 
     /// What is known to be zero, so that part of the work is skipped (attention's triangles).
     enum Triangle {

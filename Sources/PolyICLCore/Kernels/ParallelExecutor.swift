@@ -29,27 +29,48 @@ public struct ParallelExecutor: Sendable {
     /// if set, else its CPU affinity (taskset, Slurm's binding) lowered to a cgroup CPU quota.
     public static var availableCores: Int { max(1, polyicl_usable_cores()) }
 
-    /// Whether GEMMs use our own AVX-512 kernel (`OwnGemm`) rather than OpenBLAS: true
-    /// wherever the CPU has AVX-512; tests turn it off to check the OpenBLAS path.
-    let usesOwnGemm: Bool
+    /// The level the kernels run at on this executor's threads: the process's
+    /// (`KernelLevel.process`) unless a test asks for another.
+    let kernelLevel: KernelLevel
+
+    /// Whether GEMMs use our own kernel (`OwnGemm`, AVX-512 or AVX2) rather than OpenBLAS:
+    /// true wherever the level is not baseline; tests turn it off to check the OpenBLAS path.
+    var usesOwnGemm: Bool { kernelLevel.hasOwnGemm }
+
+    /// Whether regions pin `kernelLevel` on the threads that run them: only when it differs
+    /// from the process's, so a normal run does no extra work per region.
+    private let pinsLevel: Bool
 
     /// `threads` nil means all cores. Values below 1 are raised to 1.
     public init(threads: Int? = nil) {
-        self.init(threads: threads, ownGemm: true)
+        self.init(threads: threads, level: KernelLevel.process)
     }
 
-    /// `ownGemm` false forces OpenBLAS for every GEMM (true still needs AVX-512).
+    /// `ownGemm` false forces OpenBLAS for every GEMM (baseline); true runs at the process's level.
     init(threads: Int?, ownGemm: Bool) {
+        self.init(threads: threads, level: ownGemm ? KernelLevel.process : .baseline)
+    }
+
+    /// Kernels at `level`, which the CPU must have (a level it lacks runs at the process's).
+    init(threads: Int?, level: KernelLevel) {
         self.threads = max(1, threads ?? Self.availableCores)
-        usesOwnGemm = ownGemm && OwnGemm.isAvailable
+        kernelLevel = level.isSupported ? level : KernelLevel.process
+        pinsLevel = kernelLevel != KernelLevel.process
     }
 
     /// Keeps OpenBLAS at one thread (every GEMM is split across our workers instead) and
-    /// makes the calling thread flush subnormal floats, as the workers do (cheap when already
-    /// set; called before each pass).
+    /// makes the calling thread flush subnormal floats, as the workers do, and run kernels at
+    /// this executor's level (cheap when already set; called before each pass).
     public func prepareCallingThread() {
         polyicl_flush_subnormals()
+        if pinsLevel { polyicl_isa_pin(kernelLevel.rawValue) }
         if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+    }
+
+    /// Runs `body` with this executor's kernel level on the calling thread.
+    @inline(__always)
+    private func atLevel(_ body: () -> Void) {
+        if pinsLevel { kernelLevel.pinned(body) } else { body() }
     }
 
     /// Runs `body(range, worker)` over `count` items cut into at most `threads` contiguous
@@ -60,13 +81,16 @@ public struct ParallelExecutor: Sendable {
         let workers = workerCount(for: count, minimumPerWorker: minimumPerWorker)
         if workers == 1 {
             polyicl_flush_subnormals()
-            body(0..<count, 0)
+            atLevel { body(0..<count, 0) }
             return
         }
         // The pool and concurrentPerform both return only after every chunk has run, so
         // handing them the non-escaping body is safe (concurrentPerform wants a @Sendable
         // closure, but the kernels capture raw pointers to disjoint slices of shared buffers).
-        withoutActuallyEscaping(body) { body in
+        withoutActuallyEscaping(body) { unpinned in
+            let executor = self
+            let body: (Range<Int>, Int) -> Void =
+                pinsLevel ? { range, worker in executor.atLevel { unpinned(range, worker) } } : unpinned
             var job = ChunkJob(body: body, workers: workers, count: count)
             let ran = withUnsafeMutablePointer(to: &job) { job in
                 polyicl_pool_run(workers, { context, worker in

@@ -2,7 +2,7 @@ import COpenBLAS
 
 /// Row-major single-precision GEMM, C = alpha op(A) op(B) + beta C, split across the
 /// executor's workers, each running a single-threaded GEMM on its slice of C: our own
-/// AVX-512 kernel (`OwnGemm`) when the executor uses it, OpenBLAS otherwise.
+/// AVX-512 or AVX2 kernel (`OwnGemm`) when the executor uses it, OpenBLAS otherwise.
 ///
 /// We keep OpenBLAS at one thread and do all the parallelism ourselves: OpenBLAS's own
 /// worker threads spin (sched_yield) for a while after each GEMM and steal the cores from

@@ -51,7 +51,7 @@ enum CausalSelfAttention {
                 for item in range {
                     let here = layout.offsets(item), q = qkv + here.qkv
                     layout.withNext(after: item, in: range, qkv: qkv) { next in
-                        // Nonzero only without AVX-512 compiled in, which `own` rules out.
+                        // Nonzero only where the x86 kernels are not compiled in, which `own` rules out.
                         _ = polyicl_attention_forward_head32(
                             output + here.output, C, q, q + C, q + 2 * C, 3 * C,
                             probabilities.map { $0 + item * kept }, T, scale, scratch + worker * perWorker, next)
@@ -108,7 +108,7 @@ enum CausalSelfAttention {
                 for item in range {
                     let here = layout.offsets(item), q = qkv + here.qkv, dq = qkvGradient + here.qkv
                     layout.withNext(after: item, in: range, qkv: qkv, outputGradient: outputGradient, qkvGradient: qkvGradient) { next in
-                        // Nonzero only without AVX-512 compiled in, which `own` rules out.
+                        // Nonzero only where the x86 kernels are not compiled in, which `own` rules out.
                         _ = polyicl_attention_backward_head32(
                             dq, dq + C, dq + 2 * C, 3 * C, q, q + C, q + 2 * C, 3 * C, outputGradient + here.output, C,
                             probabilities + item * kept, T, scale, scratch + worker * perWorker, next)

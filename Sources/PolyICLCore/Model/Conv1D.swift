@@ -244,7 +244,7 @@ enum Conv1D {
         weight: UnsafePointer<Float>, geluSlope: UnsafePointer<Float>?, rows: Int,
         inputWidth: Int, outputWidth: Int, own: Bool
     ) {
-        // Nonzero only when the weight is too large for the packing buffer (or no AVX-512).
+        // Nonzero only when the weight is too large for the packing buffer (or no x86 kernels compiled in).
         if own, polyicl_linear_input_gradient(dInput, dOutput, weight, geluSlope, rows, inputWidth, outputWidth) == 0 {
             return
         }

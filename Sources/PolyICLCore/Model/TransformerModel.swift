@@ -137,7 +137,7 @@ public final class TransformerModel {
         let evenly = (needed + lanes - 1) / lanes * lanes
         let chunk = (batch.count + evenly - 1) / evenly
         let chunks = (batch.count + chunk - 1) / chunk
-        let laneExecutor = lanes > 1 ? ParallelExecutor(threads: 1, ownGemm: executor.usesOwnGemm) : executor
+        let laneExecutor = lanes > 1 ? ParallelExecutor(threads: 1, level: executor.kernelLevel) : executor
         let run = UncheckedSendable { (lane: Int) in
             for index in stride(from: lane, to: chunks, by: lanes) {
                 let first = index * chunk, count = min(chunk, batch.count - first)
