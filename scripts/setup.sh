@@ -19,14 +19,23 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 venv=.venv
-python_packages=(numpy pytest jupyter_client jupyter-kernel-test nbclient nbformat ipykernel)
+# papermill, nbconvert, pygments: the tests of python/ (parameterised runs, HTML export).
+python_packages=(numpy pytest jupyter_client jupyter-kernel-test nbclient nbformat ipykernel papermill nbconvert pygments)
 if [ ! -x "$venv/bin/python" ]; then
   echo "setup: creating $venv" >&2
   python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c "import numpy, pytest, jupyter_client, jupyter_kernel_test, nbclient, nbformat, ipykernel" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import numpy, pytest, jupyter_client, jupyter_kernel_test, nbclient, nbformat, ipykernel, papermill, nbconvert, pygments" 2>/dev/null; then
   echo "setup: installing ${python_packages[*]} into $venv" >&2
   "$venv/bin/pip" install -q --disable-pip-version-check "${python_packages[@]}"
+fi
+# python/ (the papermill translator and the Pygments lexer, found through entry points):
+# installed as a copy, like any user's `pip install ./python`, so again when it changes.
+stamp="$venv/.polyicl-jupyter-installed"
+if [ ! -f "$stamp" ] || [ -n "$(find python -type f -newer "$stamp" -not -path '*/build/*' -not -path '*.egg-info/*' -not -name '*.pyc' | head -n 1)" ]; then
+  echo "setup: installing python/ (polyicl-jupyter) into $venv" >&2
+  "$venv/bin/pip" install -q --disable-pip-version-check ./python
+  touch "$stamp"
 fi
 
 source scripts/env.sh

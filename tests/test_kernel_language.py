@@ -86,6 +86,9 @@ def test_kernel_info_names_the_language(kc):
     assert info["language_info"]["name"] == "polyicl"
     assert info["language_info"]["file_extension"] == ".icl"
     assert info["language_info"]["mimetype"] == "text/x-polyicl"
+    # The Pygments lexer of python/ (polyicl-jupyter), and a mode JupyterLab ships.
+    assert info["language_info"]["pygments_lexer"] == "polyicl"
+    assert info["language_info"]["codemirror_mode"] == "python"
     assert info["implementation"] == "polyicl"
 
 

@@ -109,7 +109,8 @@ import Testing
         #expect(interpreter.isComplete("print [(") == .incomplete(indent: "    "))
         #expect(interpreter.isComplete("print \"abc") == .incomplete(indent: ""))
         #expect(interpreter.isComplete("print ]") == .invalid)
-        #expect(interpreter.isComplete("print (1)") == .invalid)
+        #expect(interpreter.isComplete("print (1) *") == .invalid)
+        #expect(interpreter.isComplete("print (1)") == .complete, "parentheses group arithmetic")
         #expect(interpreter.isComplete("x = ") == .invalid)
     }
 }

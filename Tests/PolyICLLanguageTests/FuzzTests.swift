@@ -20,6 +20,7 @@ struct SeededGenerator: RandomNumberGenerator {
         "-", "1e", "1e-", "-0", "9999999999999999999999", "0.5", "_", "é", "👍🏽", "\u{0}", "\r\n",
         "train", "print", "x", "base", "poly", "steps=", "lr=", "on=", "[lstsq, ridge(0.2)]", "ridge(", "true", "off",
         "help", "list", "delete", "task", "chebyshev", "degree=0..11", "model", "preset=", "h.0", "a..b",
+        "*", "/", "+", "x*2", "x-1", "-x", "/0", "(x+1)",
     ]
 
     /// Valid lines to mutate (no sleeps or long progress: the fuzz runs what it generates).
@@ -58,6 +59,7 @@ struct SeededGenerator: RandomNumberGenerator {
     static let diagnosticNames = Set([
         "SyntaxError", "UnknownCommand", "UnknownKey", "UnknownName", "WrongKind", "WrongType", "OutOfRange",
         "MissingArgument", "DuplicateArgument", "UnexpectedArgument", "InvalidValue", "FileNotFound", "NoValue", "ReservedName",
+        "DivisionByZero",
     ])
 
     @Test func randomAndMutatedCellsNeverCrashAndErrorsAreLocated() throws {

@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func syntaxErrorsAreLocatedAndEveryStatementIsTried() throws {
-        let parsed = Parser.parse("print (1)\nprint 5x\nprint [1 2]\nx =\nprint \"a\\q\"\nprint 0..")
+        let parsed = Parser.parse("print ()\nprint 5x\nprint [1 2]\nx =\nprint \"a\\q\"\nprint 0..")
         #expect(parsed.diagnostics.map(\.range.start.line) == [1, 2, 3, 4, 5, 6])
         #expect(parsed.diagnostics.allSatisfy { $0.kind == .syntaxError })
         #expect(parsed.diagnostics[2].range.start.column == 10)

@@ -1,5 +1,21 @@
 import PolyICLCore
 
+/// Where a value kept under a name was set, for messages that say where it came from.
+public enum ValueSource: Sendable, Hashable {
+    /// Kept by an earlier cell: the session does not record where.
+    case session
+    /// Set by the statement at this line of the cell being checked.
+    case line(Int)
+
+    /// "set at line 3", "kept from an earlier cell".
+    public var phrase: String {
+        switch self {
+        case .session: return "kept from an earlier cell"
+        case .line(let line): return "set at line \(line)"
+        }
+    }
+}
+
 /// What the checker knows about names while it walks a cell: the session's names and
 /// kinds, updated statement by statement as if the earlier statements had run, so
 /// `a = task ...` followed by `train m on=a` checks in one cell.
@@ -19,9 +35,26 @@ public struct CheckEnvironment {
         self.commandNames = commandNames
         self.workingDirectory = workingDirectory
         var kinds: [String: ObjectKind] = [:]
-        for name in session.names { kinds[name] = session[name]?.kind }
+        var values: [String: (value: Value, source: ValueSource)] = [:]
+        for name in session.names {
+            kinds[name] = session[name]?.kind
+            if let object = session[name] as? ValueObject { values[name] = (object.value, .session) }
+        }
         self.kinds = kinds
+        self.values = values
         self.liveNames = Set(session.names)
+    }
+
+    /// What names of kind `value` hold, as the cell would have them at this point.
+    private var values: [String: (value: Value, source: ValueSource)]
+
+    /// The value kept under `name` and where it was set, if `name` holds a value.
+    public func value(of name: String) -> (value: Value, source: ValueSource)? { values[name] }
+
+    /// Records `name = value` set by the statement at `line`.
+    public mutating func define(_ name: String, value: Value, line: Int) {
+        define(name, as: .value)
+        values[name] = (value, .line(line))
     }
 
     /// Configurations of models made earlier in the cell (not in the session yet).
@@ -52,12 +85,14 @@ public struct CheckEnvironment {
 
     public mutating func define(_ name: String, as kind: ObjectKind) {
         kinds[name] = kind
+        values[name] = nil
         liveNames.remove(name)
         configurations[name] = nil
     }
 
     public mutating func remove(_ name: String) {
         kinds[name] = nil
+        values[name] = nil
         liveNames.remove(name)
         configurations[name] = nil
     }

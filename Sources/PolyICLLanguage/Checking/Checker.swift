@@ -44,11 +44,14 @@ struct Checker {
         switch statement.body {
         case .expression(let e):
             let checker = TypeChecker(environment: environment, subject: "the value")
-            guard case .success(let value) = checker.check(e, against: .anyValue) else {
-                if case .failure(let d) = checker.check(e, against: .anyValue) { report(d) }
+            let value: Value
+            switch checker.check(e, against: .anyValue) {
+            case .success(let v): value = v
+            case .failure(let d):
+                report(d)
                 return nil
             }
-            if let target { environment.define(target.name, as: .value) }
+            if let target { environment.define(target.name, value: value, line: statement.range.start.line) }
             return CheckedStatement(target: target?.name, targetRange: target?.range, action: .value(value), range: statement.range)
         case .command(let call):
             if let command = registry[call.name] {
@@ -71,7 +74,12 @@ struct Checker {
                 return nil
             }
             if let target {
-                environment.define(target.name, as: kind)
+                // A copy of a value is a value the later statements can use as one.
+                if let held = environment.value(of: call.name) {
+                    environment.define(target.name, value: held.value, line: statement.range.start.line)
+                } else {
+                    environment.define(target.name, as: kind)
+                }
                 return CheckedStatement(target: target.name, targetRange: target.range, action: .alias(call.name), range: statement.range)
             }
             return CheckedStatement(target: nil, action: .show(call.name), range: statement.range)
@@ -170,7 +178,8 @@ struct Checker {
                 }
             }
             attempted.insert(parameter.name)
-            let checker = TypeChecker(environment: environment, subject: "`\(parameter.name)` of \(formName)")
+            let checker = TypeChecker(environment: environment, subject: "`\(parameter.name)` of \(formName)",
+                                      label: argument.key.map { "\($0)=\(argument.value.sourceText)" })
             switch checker.check(argument.value, against: parameter.type) {
             case .success(let value):
                 if parameter.isVariadic {

@@ -17,6 +17,7 @@ public struct Diagnostic: Error, Sendable, Hashable {
         case fileNotFound = "FileNotFound"
         case noValue = "NoValue"
         case reservedName = "ReservedName"
+        case divisionByZero = "DivisionByZero"
     }
 
     public var kind: Kind

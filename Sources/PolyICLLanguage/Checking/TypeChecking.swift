@@ -5,12 +5,190 @@ import Darwin
 #endif
 
 /// Checks one expression against the type a parameter expects.
+///
+/// A name that holds a value (`steps = 200`) stands for that value wherever a plain value
+/// is expected, and arithmetic (`steps*2`) is evaluated, both before anything runs; where
+/// a key takes session objects or words, a name keeps that meaning.
 struct TypeChecker {
     let environment: CheckEnvironment
     /// "key `steps` of train", for messages.
     let subject: String
+    /// The argument as written (`steps=steps`), to open messages about what a name holds.
+    var label: String?
+    /// Names being replaced by their values: a list that names itself stops here.
+    var substituting: Set<String> = []
+
+    init(environment: CheckEnvironment, subject: String, label: String? = nil) {
+        self.environment = environment
+        self.subject = subject
+        self.label = label
+    }
 
     func check(_ e: Expression, against type: ValueType) -> Result<Value, Diagnostic> {
+        switch e.kind {
+        case .negate, .binary:
+            switch evaluate(e, in: e) {
+            case .failure(let d): return .failure(d)
+            case .success(let computed):
+                return checkWritten(Expression(value: computed, at: e.range), against: type)
+                    .mapError { explain($0, computedBy: e, as: computed, expected: type) }
+            }
+        case .name(let name):
+            guard let held = environment.value(of: name), substitutes(name, holding: held.value, for: type) else { break }
+            if substituting.contains(name) {
+                return .failure(Diagnostic(.invalidValue, "`\(name)` holds a list that names `\(name)` itself", at: e.range,
+                                           hint: "give `\(name)` a value that does not name it"))
+            }
+            var inner = self
+            inner.substituting.insert(name)
+            return inner.checkWritten(Expression(value: held.value, at: e.range), against: type)
+                .mapError { explain($0, name: name, holding: held.value, from: held.source, expected: type) }
+        default:
+            break
+        }
+        return checkWritten(e, against: type)
+    }
+
+    /// Whether `name`, which holds `value`, stands for its value where `type` is expected:
+    /// everywhere a plain value goes, but not where the name itself is meaningful (an
+    /// allowed word, a function, any session object) and, where objects of some kinds are
+    /// expected, only when the value names objects (`models = [pre, ft]`).
+    private func substitutes(_ name: String, holding value: Value, for type: ValueType) -> Bool {
+        switch type {
+        case .integer, .number, .string, .path, .integerRange, .numberRange: return true
+        case .boolean: return !["on", "off", "yes", "no"].contains(name)
+        case .word(let words): return !words.contains(name)
+        case .function(let functions): return !functions.contains { $0.name == name }
+        case .objectName(let kinds): return !kinds.isEmpty && !kinds.contains(.value) && value.isObjectReference
+        case .list(let element): return substitutes(name, holding: value, for: element)
+        case .oneOf(let types): return types.allSatisfy { substitutes(name, holding: value, for: $0) }
+        case .anyValue, .commandName: return false
+        }
+    }
+
+    /// A failure of a name's value, told with where the value came from.
+    private func explain(_ d: Diagnostic, name: String, holding value: Value, from source: ValueSource, expected type: ValueType) -> Diagnostic {
+        var d = d
+        if d.kind == .wrongType {
+            d.message = "\(label ?? subject): `\(name)` holds \(value.phrase) (\(source.phrase)), expected \(type.phrase)"
+        } else {
+            d.message += " (`\(name)` holds \(value.phrase), \(source.phrase))"
+        }
+        return d
+    }
+
+    private func explain(_ d: Diagnostic, computedBy e: Expression, as value: Value, expected type: ValueType) -> Diagnostic {
+        var d = d
+        if d.kind == .wrongType {
+            d.message = "\(label ?? subject): \(e.sourceText) is \(value.phrase), expected \(type.phrase)"
+        } else {
+            d.message += " (computed from \(e.sourceText))"
+        }
+        return d
+    }
+
+    /// Evaluates arithmetic on numbers: integers stay integers under `+ - *`, `/` gives a
+    /// number. `whole` is the outermost expression, for messages.
+    func evaluate(_ e: Expression, in whole: Expression) -> Result<Value, Diagnostic> {
+        switch e.kind {
+        case .integer(let v): return .success(.integer(v))
+        case .number(let v): return .success(.number(v))
+        case .name(let name):
+            guard let held = environment.value(of: name) else {
+                if let kind = environment.kind(of: name) {
+                    return .failure(Diagnostic(.wrongKind, "\(whole.sourceText): `\(name)` is \(kind.withArticle), not a number", at: e.range,
+                                               hint: "arithmetic works on numbers and on names that hold them"))
+                }
+                let values = environment.names(ofKinds: [.value])
+                return .failure(Diagnostic(.unknownName, "\(whole.sourceText): no value named `\(name)` in this session", at: e.range,
+                                           hint: Suggestions.didYouMean(name, among: values)
+                                               ?? (values.isEmpty ? "keep a number under a name first, as in `\(name) = 10`" : "values in this session: " + values.prefix(8).joined(separator: ", "))))
+            }
+            switch held.value {
+            case .integer, .number: return .success(held.value)
+            default:
+                return .failure(Diagnostic(.wrongType, "\(whole.sourceText): `\(name)` holds \(held.value.phrase) (\(held.source.phrase)), expected a number",
+                                           at: e.range, hint: "arithmetic works on numbers only"))
+            }
+        case .negate(let inner):
+            return evaluate(inner, in: whole).flatMap { operand in
+                switch operand {
+                case .integer(let v) where v == Int.min:
+                    return .failure(Diagnostic(.outOfRange, "\(whole.sourceText): -(\(v)) is beyond the largest integer, \(Int.max)", at: e.range))
+                case .integer(let v): return .success(.integer(-v))
+                default: return .success(.number(-(operand.numberValue ?? 0)))
+                }
+            }
+        case .binary(let op, let left, let right):
+            let operands = (evaluate(left, in: whole), evaluate(right, in: whole))
+            guard case .success(let a) = operands.0 else { return operands.0 }
+            guard case .success(let b) = operands.1 else { return operands.1 }
+            if case .integer(let x) = a, case .integer(let y) = b, op != .divide {
+                let result: (partialValue: Int, overflow: Bool)
+                switch op {
+                case .add: result = x.addingReportingOverflow(y)
+                case .subtract: result = x.subtractingReportingOverflow(y)
+                default: result = x.multipliedReportingOverflow(by: y)
+                }
+                if result.overflow {
+                    return .failure(Diagnostic(.outOfRange, "\(whole.sourceText): \(x) \(op.rawValue) \(y) is beyond the integers (±\(Int.max))", at: e.range,
+                                               hint: "write a number with a point, as in \(x).0, to compute with floats"))
+                }
+                return .success(.integer(result.partialValue))
+            }
+            let x = a.numberValue ?? .nan, y = b.numberValue ?? .nan
+            if op == .divide, y == 0 {
+                var message = "\(whole.sourceText): division by zero"
+                if case .name(let name) = right.kind, let held = environment.value(of: name) {
+                    message += " (`\(name)` holds \(held.value.phrase), \(held.source.phrase))"
+                }
+                return .failure(Diagnostic(.divisionByZero, message, at: right.range, hint: "divide by a number other than 0"))
+            }
+            let result: Double
+            switch op {
+            case .add: result = x + y
+            case .subtract: result = x - y
+            case .multiply: result = x * y
+            case .divide: result = x / y
+            }
+            guard result.isFinite else {
+                return .failure(Diagnostic(.outOfRange, "\(whole.sourceText): \(Value.format(x)) \(op.rawValue) \(Value.format(y)) is beyond the largest 64-bit float", at: e.range))
+            }
+            return .success(.number(result))
+        default:
+            return .failure(Diagnostic(.wrongType, "\(whole.sourceText): arithmetic works on numbers, not \(e.kind.phrase)", at: e.range,
+                                       hint: "arithmetic works on numbers and on names that hold them"))
+        }
+    }
+
+    /// Whether `e` is a number once names and arithmetic are worked out: a numeric
+    /// literal, arithmetic, or a name that holds a value.
+    private func isComputedNumber(_ e: Expression) -> Bool {
+        switch e.kind {
+        case .integer, .number, .negate, .binary: return true
+        case .name(let name): return environment.value(of: name) != nil
+        default: return false
+        }
+    }
+
+    /// Written by name or arithmetic rather than as a literal.
+    private func isComputed(_ e: Expression) -> Bool {
+        switch e.kind {
+        case .name, .negate, .binary: return true
+        default: return false
+        }
+    }
+
+    /// " (from `d`, set at line 2)" for a bound that a name or arithmetic gave.
+    private func origin(of e: Expression) -> String {
+        switch e.kind {
+        case .name(let name): return environment.value(of: name).map { " (from `\(name)`, \($0.source.phrase))" } ?? ""
+        case .negate, .binary: return " (computed from \(e.sourceText))"
+        default: return ""
+        }
+    }
+
+    private func checkWritten(_ e: Expression, against type: ValueType) -> Result<Value, Diagnostic> {
         switch type {
         case .integer(let bounds):
             let v: Int
@@ -75,25 +253,36 @@ struct TypeChecker {
             return .success(.word(word))
         case .integerRange(let bounds):
             guard case .range(let lower, let upper) = e.kind else { return .failure(wrongType(e, type)) }
-            guard case .success(.integer(let a)) = check(lower, against: .integer(.any)),
-                  case .success(.integer(let b)) = check(upper, against: .integer(.any)) else {
+            let ends = (check(lower, against: .integer(.any)), check(upper, against: .integer(.any)))
+            guard case .success(.integer(let a)) = ends.0, case .success(.integer(let b)) = ends.1 else {
+                // A name or arithmetic at an end says itself what is wrong with it.
+                for (end, result) in [(lower, ends.0), (upper, ends.1)] where isComputed(end) {
+                    if case .failure(let d) = result { return .failure(d) }
+                }
                 return .failure(Diagnostic(.wrongType, "\(subject) needs whole numbers at both ends of its range", at: e.range, hint: "write it as \(type.phrase), for example 5..81"))
             }
             guard a <= b else {
-                return .failure(Diagnostic(.outOfRange, "range \(a)..\(b) of \(subject) runs backwards", at: e.range, hint: "write the smaller end first: \(b)..\(a)"))
+                return .failure(Diagnostic(.outOfRange, "range \(a)..\(b) of \(subject) runs backwards" + origin(of: lower) + origin(of: upper), at: e.range,
+                                           hint: "write the smaller end first: \(b)..\(a)"))
             }
-            guard bounds.contains(a) else { return .failure(outOfRange(lower, "\(a)", bounds.phrase)) }
-            guard bounds.contains(b) else { return .failure(outOfRange(upper, "\(b)", bounds.phrase)) }
+            guard bounds.contains(a) else { return .failure(outOfRange(lower, "\(a)" + origin(of: lower), bounds.phrase)) }
+            guard bounds.contains(b) else { return .failure(outOfRange(upper, "\(b)" + origin(of: upper), bounds.phrase)) }
             return .success(.integerRange(a...b))
         case .numberRange(let bounds):
-            guard case .range(let lower, let upper) = e.kind, let a = Value.numeric(lower), let b = Value.numeric(upper) else {
+            guard case .range(let lower, let upper) = e.kind else { return .failure(wrongType(e, type)) }
+            let ends = (check(lower, against: .number(.any)), check(upper, against: .number(.any)))
+            guard case .success(let low) = ends.0, case .success(let high) = ends.1, let a = low.numberValue, let b = high.numberValue else {
+                for (end, result) in [(lower, ends.0), (upper, ends.1)] where isComputed(end) {
+                    if case .failure(let d) = result { return .failure(d) }
+                }
                 return .failure(wrongType(e, type))
             }
             guard a < b else {
-                return .failure(Diagnostic(.outOfRange, "range \(lower.sourceText)..\(upper.sourceText) of \(subject) is empty or backwards", at: e.range, hint: "write lower..upper with lower < upper, as in -1..1"))
+                return .failure(Diagnostic(.outOfRange, "range \(Value.format(a).trimmingZeroFraction)..\(Value.format(b).trimmingZeroFraction) of \(subject) is empty or backwards"
+                                               + origin(of: lower) + origin(of: upper), at: e.range, hint: "write lower..upper with lower < upper, as in -1..1"))
             }
-            guard bounds.contains(a) else { return .failure(outOfRange(lower, Value.format(a).trimmingZeroFraction, bounds.phrase)) }
-            guard bounds.contains(b) else { return .failure(outOfRange(upper, Value.format(b).trimmingZeroFraction, bounds.phrase)) }
+            guard bounds.contains(a) else { return .failure(outOfRange(lower, Value.format(a).trimmingZeroFraction + origin(of: lower), bounds.phrase)) }
+            guard bounds.contains(b) else { return .failure(outOfRange(upper, Value.format(b).trimmingZeroFraction + origin(of: upper), bounds.phrase)) }
             return .success(.numberRange(lower: a, upper: b))
         case .objectName(let kinds):
             guard case .name(let name) = e.kind else {
@@ -145,13 +334,20 @@ struct TypeChecker {
             case .list(let elements):
                 var values: [Value] = []
                 for item in elements {
-                    switch check(item, against: .anyValue) {
+                    switch checkElement(item) {
                     case .success(let v): values.append(v)
                     case .failure(let d): return .failure(d)
                     }
                 }
                 return .success(.list(values))
             case .range(let lower, let upper):
+                if isComputedNumber(lower), isComputedNumber(upper) {
+                    switch (evaluate(lower, in: lower), evaluate(upper, in: upper)) {
+                    case (.failure(let d), _), (_, .failure(let d)): return .failure(d)
+                    case (.success(.integer), .success(.integer)): return check(e, against: .integerRange(.any))
+                    default: return check(e, against: .numberRange(.any))
+                    }
+                }
                 if case .integer = lower.kind, case .integer = upper.kind {
                     return check(e, against: .integerRange(.any))
                 }
@@ -159,7 +355,7 @@ struct TypeChecker {
             case .call(let name, let arguments):
                 var values: [Value] = []
                 for argument in arguments {
-                    switch check(argument, against: .anyValue) {
+                    switch checkElement(argument) {
                     case .success(let v): values.append(v)
                     case .failure(let d): return .failure(d)
                     }
@@ -169,6 +365,13 @@ struct TypeChecker {
                 return .success(Value(literal: e))
             }
         }
+    }
+
+    /// An element of a list or call kept as a value: a name holding a value is taken for
+    /// what it holds now (`sizes = [a, 2*a]`), other names stay references to objects.
+    private func checkElement(_ e: Expression) -> Result<Value, Diagnostic> {
+        if case .name(let name) = e.kind, let held = environment.value(of: name) { return .success(held.value) }
+        return check(e, against: .anyValue)
     }
 
     func checkName(_ name: String, at range: SourceRange, kinds: [ObjectKind]) -> Result<String, Diagnostic> {
@@ -215,7 +418,8 @@ struct TypeChecker {
         }
         var values: [Value] = []
         for (argument, parameter) in zip(given, parameters) {
-            let inner = TypeChecker(environment: environment, subject: "`\(parameter.name)` of \(name)")
+            var inner = TypeChecker(environment: environment, subject: "`\(parameter.name)` of \(name)")
+            inner.substituting = substituting
             switch inner.check(argument, against: parameter.type) {
             case .success(let v): values.append(v)
             case .failure(let d): return .failure(d)
@@ -225,8 +429,15 @@ struct TypeChecker {
     }
 
     private func wrongType(_ e: Expression, _ type: ValueType) -> Diagnostic {
-        Diagnostic(.wrongType, "\(subject) must be \(type.phrase), not \(e.kind.phrase)", at: e.range,
-                   hint: "for example \(type.example)")
+        var hint = "for example \(type.example)"
+        if case .name(let name) = e.kind {
+            if let kind = environment.kind(of: name) {
+                hint = "`\(name)` is \(kind.withArticle); " + hint
+            } else if let similar = Suggestions.didYouMean(name, among: environment.names(ofKinds: [.value])) {
+                hint = "no value is named `\(name)`; " + similar
+            }
+        }
+        return Diagnostic(.wrongType, "\(subject) must be \(type.phrase), not \(e.kind.phrase)", at: e.range, hint: hint)
     }
 
     private func outOfRange(_ e: Expression, _ shown: String, _ phrase: String) -> Diagnostic {
@@ -258,7 +469,26 @@ extension ValueType {
 
 extension Expression {
     /// The expression as it could be typed back (close to the source).
-    var sourceText: String { Value(literal: self).description }
+    var sourceText: String {
+        switch kind {
+        case .negate(let operand):
+            if case .binary = operand.kind { return "-(\(operand.sourceText))" }
+            return "-" + operand.sourceText
+        case .binary(let op, let left, let right):
+            // Parentheses where the source needed them: a looser operator on the left, a
+            // looser or equal one on the right (the operators group from the left).
+            func operand(_ e: Expression, needsParentheses: (ArithmeticOperator) -> Bool) -> String {
+                if case .binary(let inner, _, _) = e.kind, needsParentheses(inner) { return "(\(e.sourceText))" }
+                return e.sourceText
+            }
+            let spaced = op.precedence == 1 ? " \(op.rawValue) " : op.rawValue
+            return operand(left) { $0.precedence < op.precedence } + spaced + operand(right) { $0.precedence <= op.precedence }
+        case .range(let lower, let upper): return lower.sourceText + ".." + upper.sourceText
+        case .list(let elements): return "[" + elements.map(\.sourceText).joined(separator: ", ") + "]"
+        case .call(let name, let arguments): return name + "(" + arguments.map(\.sourceText).joined(separator: ", ") + ")"
+        default: return Value(literal: self).description
+        }
+    }
 }
 
 extension Expression.Kind {
@@ -273,6 +503,7 @@ extension Expression.Kind {
         case .range: return "a range"
         case .list: return "a list"
         case .call(let n, _): return "the call \(n)(...)"
+        case .negate, .binary: return "arithmetic"
         }
     }
 }

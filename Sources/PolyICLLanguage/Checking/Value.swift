@@ -69,7 +69,8 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The value of an expression taken as written, with no expected type: names become
-    /// session references, ranges of integers integer ranges.
+    /// session references, ranges of integers integer ranges. Arithmetic has no value
+    /// before the checker evaluates it against the session, so it stays as its text.
     public init(literal expression: Expression) {
         switch expression.kind {
         case .integer(let v): self = .integer(v)
@@ -85,7 +86,28 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
             }
         case .list(let elements): self = .list(elements.map(Value.init(literal:)))
         case .call(let name, let arguments): self = .call(name: name, arguments: arguments.map(Value.init(literal:)))
+        case .negate, .binary: self = .word(expression.sourceText)
         }
+    }
+
+    /// "the string \"abc\"", "the integer 3", for messages about what a name holds.
+    public var phrase: String {
+        switch self {
+        case .integer(let v): return "the integer \(v)"
+        case .number(let v): return "the number \(Value.format(v))"
+        case .string(let s): return "the string \(Value.quote(s))"
+        case .boolean(let b): return "the boolean \(b)"
+        case .word(let w): return "the word `\(w)`"
+        case .objectName(let n): return "the name `\(n)`"
+        case .integerRange, .numberRange: return "the range \(description)"
+        case .list: return "the list \(Value.shortened(description))"
+        case .call: return "the call \(Value.shortened(description))"
+        }
+    }
+
+    /// Long lists cut for messages.
+    static func shortened(_ text: String) -> String {
+        text.unicodeScalars.count <= 60 ? text : String(String.UnicodeScalarView(text.unicodeScalars.prefix(57))) + "…"
     }
 
     static func numeric(_ e: Expression) -> Double? {
@@ -93,6 +115,16 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
         case .integer(let v): return Double(v)
         case .number(let v): return v
         default: return nil
+        }
+    }
+
+    /// The value is a session name or a list of them: what a name holds that may stand
+    /// where objects are expected (`models = [pre, ft]` then `compare models ...`).
+    var isObjectReference: Bool {
+        switch self {
+        case .objectName: return true
+        case .list(let elements): return !elements.isEmpty && elements.allSatisfy(\.isObjectReference)
+        default: return false
         }
     }
 
@@ -109,4 +141,25 @@ public indirect enum Value: Sendable, Hashable, CustomStringConvertible {
     public var wordValue: String? { if case .word(let w) = self { return w }; return nil }
     public var objectNameValue: String? { if case .objectName(let n) = self { return n }; return nil }
     public var listValue: [Value]? { if case .list(let l) = self { return l }; return nil }
+}
+
+
+extension Expression {
+    /// The value written back as an expression, every part placed at `range` (where the
+    /// name that held it is used), so checking it points there.
+    init(value: Value, at range: SourceRange) {
+        let kind: Kind
+        switch value {
+        case .integer(let v): kind = .integer(v)
+        case .number(let v): kind = .number(v)
+        case .string(let s): kind = .string(s)
+        case .boolean(let b): kind = .boolean(b)
+        case .word(let w), .objectName(let w): kind = .name(w)
+        case .integerRange(let r): kind = .range(Expression(.integer(r.lowerBound), range), Expression(.integer(r.upperBound), range))
+        case .numberRange(let lower, let upper): kind = .range(Expression(.number(lower), range), Expression(.number(upper), range))
+        case .list(let elements): kind = .list(elements.map { Expression(value: $0, at: range) })
+        case .call(let name, let arguments): kind = .call(name: name, arguments: arguments.map { Expression(value: $0, at: range) })
+        }
+        self.init(kind, range)
+    }
 }

@@ -174,9 +174,11 @@ public indirect enum ValueType: Sendable, Hashable {
         }
     }
 
-    /// Kinds of session names that complete a value of this type (nil: none).
+    /// Kinds of session names that complete a value of this type (nil: none). Where a
+    /// number, a string or a range is typed, a name holding one may stand instead.
     public var completionKinds: [ObjectKind]? {
         switch self {
+        case .integer, .number, .string, .path, .integerRange, .numberRange: return [.value]
         case .objectName(let kinds): return kinds
         case .anyValue: return []
         case .list(let element): return element.completionKinds

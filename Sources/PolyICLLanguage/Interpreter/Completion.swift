@@ -119,6 +119,10 @@ extension Interpreter {
             }
             return []
         }
+        if let last = rest.last, [.plus, .minus, .star, .slash].contains(last.kind) {
+            // After an operator only a number fits: names that hold values.
+            return sessionNames(kinds: [.value], extra: namesInCell)
+        }
         if let last = rest.last, last.kind == .equals {
             guard rest.count >= 2, let key = rest[rest.count - 2].identifier, let p = form.parameter(named: key) else { return [] }
             return values(for: p.type, extra: namesInCell)
@@ -132,11 +136,12 @@ extension Interpreter {
         return candidates
     }
 
-    /// The token continues the previous value (`= value`, the upper end of `a..b`).
+    /// The token continues the previous value (`= value`, the upper end of `a..b`, the
+    /// right side of `steps*2`).
     private func isValueContinuation(_ tokens: [Token], _ i: Int) -> Bool {
         guard i > 0 else { return false }
         switch tokens[i - 1].kind {
-        case .equals, .dotDot: return true
+        case .equals, .dotDot, .plus, .minus, .star, .slash: return true
         default: return false
         }
     }

@@ -98,12 +98,17 @@ public struct Lexer {
             case "\"", "'":
                 lexString(quote: c)
             case "-":
-                if let d = peek(1), Self.isDigit(d) {
+                // `n-1` subtracts, while `print -1` and `[0, -1]` hold a negative number:
+                // only a value ending right where the `-` starts makes it an operator.
+                if let d = peek(1), Self.isDigit(d), !followsValue(at: start) {
                     lexNumber()
                 } else {
                     advance()
-                    emit(.invalid(message: "`-` must be followed by a number, as in -1"), from: start)
+                    emit(.minus, from: start)
                 }
+            case "+", "*", "/":
+                advance()
+                emit(c == "+" ? .plus : c == "*" ? .star : .slash, from: start)
             default:
                 if Self.isDigit(c) {
                     lexNumber()
@@ -117,6 +122,15 @@ public struct Lexer {
         }
         tokens.append(Token(kind: .endOfInput, range: SourceRange(position, position), text: ""))
         return Output(tokens: tokens, openBrackets: openBrackets, endsInsideString: endsInsideString)
+    }
+
+    /// Whether the last token is a value that ends exactly at `position`.
+    private func followsValue(at position: SourcePosition) -> Bool {
+        guard let last = tokens.last, last.range.end.offset == position.offset else { return false }
+        switch last.kind {
+        case .identifier, .integer, .number, .string, .rightParenthesis, .rightBracket: return true
+        default: return false
+        }
     }
 
     static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }

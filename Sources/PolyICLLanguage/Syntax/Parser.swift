@@ -11,10 +11,15 @@ public struct Parser {
     /// once per level, so without a bound a cell of a few thousand `[` overflows the
     /// stack and kills the kernel; real arguments nest two or three levels.
     public static let maximumNesting = 32
+    /// How many arithmetic operators one statement may hold. Each one is a level of the
+    /// expression tree that checking recurses through (`1+1+1...` nests to the left), so
+    /// this bounds the recursion as `maximumNesting` does for brackets.
+    public static let maximumOperators = 256
 
     private let tokens: [Token]
     private var index = 0
     private var nesting = 0
+    private var operatorCount = 0
     private var diagnostics: [Diagnostic] = []
 
     private init(tokens: [Token]) {
@@ -70,6 +75,7 @@ public struct Parser {
 
     private mutating func parseStatement() throws -> Statement {
         let start = current.range
+        operatorCount = 0
         var target: (name: String, range: SourceRange)?
         if let name = current.identifier, peek(1).kind == .equals {
             target = (name, current.range)
@@ -109,7 +115,35 @@ public struct Parser {
         switch next.kind {
         case .leftParenthesis: return next.range.start == current.range.end
         case .dotDot: return true
+        // `steps*2` or `a - b` alone on a line is a value; `print -x` is a command.
+        case .plus, .star, .slash, .minus: return binaryOperator(at: index + 1) != nil
         default: return false
+        }
+    }
+
+    /// The operator of the token at `position` when it joins the value before it to the
+    /// one after it. A `-` with a space before it and none after (`print a -b`) starts a
+    /// new negative value instead, as `-1` does.
+    private func binaryOperator(at position: Int) -> ArithmeticOperator? {
+        let token = tokens[min(position, tokens.count - 1)]
+        switch token.kind {
+        case .plus: return .add
+        case .star: return .multiply
+        case .slash: return .divide
+        case .minus:
+            guard position > 0 else { return nil }
+            let touchesLeft = tokens[position - 1].range.end.offset == token.range.start.offset
+            let touchesRight = tokens[min(position + 1, tokens.count - 1)].range.start.offset == token.range.end.offset
+            return touchesLeft || !touchesRight ? .subtract : nil
+        default: return nil
+        }
+    }
+
+    private mutating func countOperator(_ token: Token) throws {
+        operatorCount += 1
+        if operatorCount > Self.maximumOperators {
+            throw fail("more than \(Self.maximumOperators) arithmetic operators in one statement", at: token.range,
+                       hint: "keep intermediate results under names, as in `half = steps/2`")
         }
     }
 
@@ -134,18 +168,61 @@ public struct Parser {
     }
 
     private mutating func parseExpression() throws -> Expression {
-        let lower = try parsePrimary()
+        let lower = try parseSum()
         guard current.kind == .dotDot else { return lower }
         let dots = current
         advance()
         if atStatementEnd || current.kind == .comma || current.kind == .rightBracket || current.kind == .rightParenthesis {
             throw fail("range has no upper end", at: dots.range, hint: "write both ends, as in 0..11")
         }
-        let upper = try parsePrimary()
+        let upper = try parseSum()
         if current.kind == .dotDot {
             throw fail("a range has two ends", at: current.range, hint: "write lower..upper, as in 5..81")
         }
         return Expression(.range(lower, upper), lower.range.union(upper.range))
+    }
+
+    /// `a + b - c`: products joined by `+` and `-`, from the left.
+    private mutating func parseSum() throws -> Expression {
+        var left = try parseProduct()
+        while let op = binaryOperator(at: index), op.precedence == 1 {
+            left = try parseRightOperand(of: op, after: left) { try $0.parseProduct() }
+        }
+        return left
+    }
+
+    /// `a * b / c`: signed values joined by `*` and `/`, from the left.
+    private mutating func parseProduct() throws -> Expression {
+        var left = try parseSigned()
+        while let op = binaryOperator(at: index), op.precedence == 2 {
+            left = try parseRightOperand(of: op, after: left) { try $0.parseSigned() }
+        }
+        return left
+    }
+
+    private mutating func parseRightOperand(of op: ArithmeticOperator, after left: Expression,
+                                            _ operand: (inout Parser) throws -> Expression) throws -> Expression {
+        let token = current
+        try countOperator(token)
+        advance()
+        if atStatementEnd || [.comma, .rightBracket, .rightParenthesis, .dotDot].contains(current.kind) {
+            throw fail("`\(token.text)` needs a value after it", at: token.range, hint: "write both sides, as in steps*2 or lr/10")
+        }
+        let right = try operand(&self)
+        return Expression(.binary(op, left, right), left.range.union(right.range))
+    }
+
+    /// `-x`, `--x`: a value with minus signs in front (counted in a loop, not recursion).
+    private mutating func parseSigned() throws -> Expression {
+        var signs: [Token] = []
+        while current.kind == .minus {
+            try countOperator(current)
+            signs.append(current)
+            advance()
+        }
+        var value = try parsePrimary()
+        for sign in signs.reversed() { value = Expression(.negate(value), sign.range.union(value.range)) }
+        return value
     }
 
     /// Runs `body` one nesting level deeper (inside a list or a call's parentheses).
@@ -183,14 +260,32 @@ public struct Parser {
         case .invalid(let message):
             throw fail(message, at: token.range)
         case .leftParenthesis:
-            throw fail("parentheses only follow a name, as in ridge(0.2)", at: token.range,
-                       hint: "remove the space between the name and `(`, or the parentheses")
+            return try nested(opening: token) { try $0.parseGroup(opening: token) }
         case .newline, .endOfInput:
             throw fail("expected a value here", at: token.range, hint: "values are numbers, \"strings\", names, a..b, [lists] or calls like ridge(0.2)")
         default:
             throw fail("expected a value, found `\(token.text)`", at: token.range,
                        hint: "values are numbers, \"strings\", names, a..b, [lists] or calls like ridge(0.2)")
         }
+    }
+
+    /// `(a + b)`: a value in parentheses, to group arithmetic.
+    private mutating func parseGroup(opening token: Token) throws -> Expression {
+        advance()  // (
+        if current.kind == .endOfInput { throw Abandon() }
+        if current.kind == .rightParenthesis {
+            throw fail("empty parentheses hold no value", at: token.range.union(current.range),
+                       hint: "parentheses group arithmetic, as in (a+b)*2; calls have their name straight before `(`, as in ridge(0.2)")
+        }
+        let inner = try parseExpression()
+        guard current.kind == .rightParenthesis else {
+            if current.kind == .endOfInput { throw Abandon() }
+            throw fail("expected `)` after the value in parentheses, found `\(current.text)`", at: current.range,
+                       hint: "parentheses hold one value, as in (a+b)*2")
+        }
+        let close = current
+        advance()
+        return Expression(inner.kind, token.range.union(close.range))
     }
 
     private mutating func parseList(opening token: Token) throws -> Expression {

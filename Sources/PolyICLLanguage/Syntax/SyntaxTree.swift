@@ -12,6 +12,10 @@ public struct Expression: Sendable, Hashable {
         case list([Expression])
         /// `ridge(0.2)`: a word with arguments.
         case call(name: String, arguments: [Expression])
+        /// `-x`: minus a number.
+        case negate(Expression)
+        /// `steps*2`, `lr/10`, `a+b`: arithmetic on numbers, evaluated by the checker.
+        case binary(ArithmeticOperator, Expression, Expression)
     }
 
     public var kind: Kind
@@ -21,6 +25,17 @@ public struct Expression: Sendable, Hashable {
         self.kind = kind
         self.range = range
     }
+}
+
+/// The operators of arithmetic on numbers, in `steps*2`, `lr/10`, `a+b`, `a-b`.
+public enum ArithmeticOperator: String, Sendable, Hashable {
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+
+    /// Binding strength: products before sums.
+    var precedence: Int { self == .add || self == .subtract ? 1 : 2 }
 }
 
 /// One argument of a command: `key=value` or a positional value.

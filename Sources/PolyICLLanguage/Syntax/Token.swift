@@ -15,6 +15,9 @@ public struct Token: Sendable, Hashable {
         case comma
         case leftBracket, rightBracket
         case leftParenthesis, rightParenthesis
+        /// Arithmetic operators. A `-` straight before a digit with no value just before
+        /// it is part of a negative number (`-3`), not a token of its own.
+        case plus, minus, star, slash
         /// End of a statement: a line break outside brackets.
         case newline
         case endOfInput
