@@ -224,7 +224,7 @@ def test_a_notebook_continues_a_saved_run_exactly(tmp_path):
         'poly = task chebyshev degree=0..5\n'
         'm = load "part.safetensors"\n'
         'train m on=poly steps=1500 batch=16 lr=1e-3 schedule=cosine warmup=5 curriculum=3..15 every=10\n'
-        'save m "continued.safetensors"\n')
+        'save m "continued.safetensors" state=true\n')
     result = subprocess.run([BIN, "run", str(tmp_path / "continue.icl")], capture_output=True, text=True, timeout=300,
                             env={**os.environ, "POLYICL_THREADS": "2"})
     assert result.returncode == 0, result.stderr

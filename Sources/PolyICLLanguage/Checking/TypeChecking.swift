@@ -391,7 +391,7 @@ struct TypeChecker {
         let names = environment.names(ofKinds: kinds)
         let what = kinds.isEmpty ? "names" : kinds.map { "\($0.name)s" }.joined(separator: " and ")
         if names.isEmpty {
-            return "the session holds no \(what) yet" + (kinds.first.map { "; make one with `name = \($0.name) ...`" } ?? "")
+            return "the session holds no \(what) yet" + (kinds.first?.madeBy.map { "; make one with `name = \($0) ...`" } ?? "")
         }
         return "\(what) in this session: " + names.prefix(8).joined(separator: ", ")
     }

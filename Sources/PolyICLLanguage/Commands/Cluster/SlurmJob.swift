@@ -3,7 +3,7 @@ import PolyICLRender
 
 extension ObjectKind {
     /// A batch job submitted to Slurm: `submit`.
-    public static let job = ObjectKind("job")
+    public static let job = ObjectKind("job", madeBy: "submit")
 }
 
 /// A script running as a Slurm batch job: where its files are, and what Slurm says of it.

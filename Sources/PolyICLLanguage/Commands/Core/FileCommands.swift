@@ -9,13 +9,14 @@ enum SaveCommand {
         (`base_model.model._backbone.h.0.attn.c_attn.lora_A.weight`, `prompt_embeddings`); with \
         merged=true a LoRA model writes a full checkpoint with the adapters folded in.
         """,
-        examples: ["save base \"models/base.safetensors\"", "save ft \"models/ft-adapters.safetensors\"", "save ft \"models/ft-merged.safetensors\" merged=true"],
+        examples: ["save base \"models/base.safetensors\"", "save base \"models/run.safetensors\" state=true", "save ft \"models/ft-adapters.safetensors\"", "save ft \"models/ft-merged.safetensors\" merged=true"],
         positionals: [
             Parameter("model", .objectName([.model]), required: true, help: "The model to save."),
             Parameter("path", .path(mustExist: false, extensions: ["safetensors"]), required: true, help: "The file to write."),
         ],
         keys: [
             Parameter("merged", .boolean, default: .boolean(false), help: "For a LoRA model: a full checkpoint with the adapters merged, instead of the adapters alone."),
+            Parameter("state", .boolean, default: .boolean(false), help: "Also write the latest training run's state (optimiser moments, step, prompt stream) as `training_state` tensors and metadata, so that loading the file and training on with the same settings continues that run exactly. PyTorch then loads the model after dropping the tensors named training_state.*."),
         ],
         updatesEnvironment: { arguments, _, environment in
             if let path = arguments.string("path") { environment.noteWritten(path: path) }

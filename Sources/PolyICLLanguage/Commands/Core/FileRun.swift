@@ -21,7 +21,8 @@ extension SaveCommand {
             }
         }
         let checkpoint = Checkpoint(configuration: object.configuration, parameters: object.model.mergedParameters(),
-                                    trainingHistory: object.historyJSON(), trainingState: object.trainingState)
+                                    trainingHistory: object.historyJSON(),
+                                    trainingState: invocation.arguments.boolean("state") == true ? object.trainingState : nil)
         do { try CheckpointFile.save(checkpoint, to: URL(fileURLWithPath: path)) } catch { throw invocation.failure(error, key: "path") }
         invocation.sink.stream(.stdout, "saved \(name) (\(TextFormat.grouped(object.configuration.parameterCount)) parameters) to \(invocation.arguments.string("path") ?? path)\n")
         return nil
