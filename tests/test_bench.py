@@ -130,3 +130,20 @@ def test_unknown_isa_is_refused():
     result = bench("eval", "--preset", "tiny", isa="sse9")
     assert result.returncode == 1
     assert "POLYICL_ISA=sse9 is not a level; use avx512, avx2 or baseline" in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs Linux and at least 2 CPUs to pin a process to fewer")
+def test_the_worker_count_follows_the_cpus_the_process_may_use():
+    """Pinned to one CPU (taskset, as Slurm's binding does), the process sizes its pool to one
+    worker, not to the machine's cores; POLYICL_THREADS overrides either."""
+    env = {k: v for k, v in os.environ.items() if k != "POLYICL_THREADS"}
+    pinned = subprocess.run(["taskset", "-c", "0", BIN, "bench", "train", "--preset", "tiny", "--steps", "1", "--warmup", "0", "--json"],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert pinned.returncode == 0, pinned.stderr
+    assert json.loads(pinned.stdout)["threads"] == 1
+    free = bench("train", "--preset", "tiny", "--steps", "1", "--warmup", "0", "--json")
+    assert json.loads(free.stdout)["threads"] == len(os.sched_getaffinity(0))
+    chosen = subprocess.run([BIN, "bench", "train", "--preset", "tiny", "--steps", "1", "--warmup", "0", "--json"],
+                            capture_output=True, text=True, timeout=120, env={**env, "POLYICL_THREADS": "3"})
+    assert json.loads(chosen.stdout)["threads"] == 3
