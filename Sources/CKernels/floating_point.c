@@ -13,6 +13,18 @@ void polyicl_flush_subnormals(void) {
 int polyicl_flushes_subnormals(void) {
     return (_mm_getcsr() & SUBNORMAL_BITS) == SUBNORMAL_BITS;
 }
+
+unsigned long polyicl_subnormals_flush_begin(void) {
+    unsigned int mode = _mm_getcsr();
+    if ((mode & SUBNORMAL_BITS) != SUBNORMAL_BITS) _mm_setcsr(mode | SUBNORMAL_BITS);
+    return mode;
+}
+
+void polyicl_subnormals_flush_end(unsigned long saved) {
+    if ((_mm_getcsr() & SUBNORMAL_BITS) != ((unsigned int)saved & SUBNORMAL_BITS)) {
+        _mm_setcsr((_mm_getcsr() & ~SUBNORMAL_BITS) | ((unsigned int)saved & SUBNORMAL_BITS));
+    }
+}
 #elif defined(__aarch64__)
 // FPCR bit 24 (FZ) flushes subnormal inputs and results of single and double precision.
 #define FLUSH_TO_ZERO_BIT (1ull << 24)
@@ -29,7 +41,21 @@ void polyicl_flush_subnormals(void) {
 }
 
 int polyicl_flushes_subnormals(void) { return (read_fpcr() & FLUSH_TO_ZERO_BIT) != 0; }
+
+unsigned long polyicl_subnormals_flush_begin(void) {
+    unsigned long long value = read_fpcr();
+    if (!(value & FLUSH_TO_ZERO_BIT)) __asm__ volatile("msr fpcr, %0" : : "r"(value | FLUSH_TO_ZERO_BIT));
+    return (unsigned long)value;
+}
+
+void polyicl_subnormals_flush_end(unsigned long saved) {
+    unsigned long long value = read_fpcr();
+    unsigned long long wanted = (value & ~FLUSH_TO_ZERO_BIT) | ((unsigned long long)saved & FLUSH_TO_ZERO_BIT);
+    if (wanted != value) __asm__ volatile("msr fpcr, %0" : : "r"(wanted));
+}
 #else
 void polyicl_flush_subnormals(void) {}
 int polyicl_flushes_subnormals(void) { return 0; }
+unsigned long polyicl_subnormals_flush_begin(void) { return 0; }
+void polyicl_subnormals_flush_end(unsigned long saved) { (void)saved; }
 #endif

@@ -89,7 +89,6 @@ static void pool_start(void) {
 
 int polyicl_pool_run(long count, polyicl_pool_task task, void *context) {
     if (count < 1) return 0;
-    polyicl_flush_subnormals();
     pthread_once(&pool_once, pool_start);
     if (count - 1 > pool.workers) return -1;
     int expected = 0;
@@ -102,7 +101,9 @@ int polyicl_pool_run(long count, polyicl_pool_task task, void *context) {
     atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
+    unsigned long caller_mode = polyicl_subnormals_flush_begin();
     task(context, 0);
+    polyicl_subnormals_flush_end(caller_mode);
     while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0) CPU_RELAX();
     atomic_store_explicit(&pool.busy, 0, memory_order_release);
     return 0;

@@ -53,6 +53,9 @@ import Testing
     /// region, pooled, inline, on Dispatch (more threads than the pool has, or a region inside
     /// a region), must flush them, which shows in the results: a product below the smallest
     /// normal float is 0 (FTZ) and a subnormal input reads as 0 (DAZ).
+    /// A product the compiler cannot work out ahead, so it is computed in the thread's mode.
+    @inline(never) static func product(_ values: [Float], _ i: Int, _ j: Int) -> Float { values[i] * values[j] }
+
     @Test func everyWorkerFlushesSubnormals() {
         let operands: [Float] = [Float.leastNormalMagnitude, 0.5, Float(bitPattern: 0x0000_1000), 1]
         for threads in [1, 2, ParallelExecutor.availableCores + 2] {
@@ -74,6 +77,9 @@ import Testing
                 }
             }
             #expect(results.prefix(4 * workers).allSatisfy { $0 == 0 }, "\(threads) threads: \(results)")
+            // The caller's thread is given back its own mode: a subnormal result survives after the region.
+            let after = Self.product(operands, 0, 1)
+            #expect(after != 0, "\(threads) threads: the caller still flushes subnormals after the region")
         }
     }
 

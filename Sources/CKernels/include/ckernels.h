@@ -23,6 +23,11 @@ void polyicl_gelu_backward_in_place(float *gradient, const float *slope, long co
 void polyicl_flush_subnormals(void);
 // Whether the calling thread flushes subnormals to zero (0 where the platform cannot).
 int polyicl_flushes_subnormals(void);
+// For a thread that is not the pool's (a caller's, Dispatch's): flushes subnormals until the
+// matching end, which restores the mode begin returned, so the caller's own arithmetic after
+// the work (formatting a subnormal double, say) is as it was.
+unsigned long polyicl_subnormals_flush_begin(void);
+void polyicl_subnormals_flush_end(unsigned long saved);
 
 // A zeroed buffer of count floats (at least one), 64-byte aligned; from 4 MB on, mapped 2 MB
 // aligned and advised to be backed by transparent huge pages. NULL if memory is exhausted.

@@ -15,8 +15,9 @@ import Glibc
 /// a core idle for 5-10% of the step. A region started while the pool is busy (another
 /// caller, or a region inside a region) runs on Dispatch instead.
 ///
-/// Every thread that runs a region flushes subnormal floats to zero (`polyicl_flush_subnormals`):
-/// trained weights make many of them, and each costs about 100 cycles without it.
+/// Every thread that runs a region flushes subnormal floats to zero: trained weights make many
+/// of them, and each costs about 100 cycles without it. The pool's own workers always do; a
+/// caller's or Dispatch's thread does for the region only (``withSubnormalsFlushed(_:)``).
 ///
 /// Work is cut into `threads` fixed, contiguous chunks that depend only on the item count and
 /// the thread count, never on timing: reductions done per chunk and then combined in chunk
@@ -58,11 +59,10 @@ public struct ParallelExecutor: Sendable {
         pinsLevel = kernelLevel != KernelLevel.process
     }
 
-    /// Keeps OpenBLAS at one thread (every GEMM is split across our workers instead) and
-    /// makes the calling thread flush subnormal floats, as the workers do, and run kernels at
-    /// this executor's level (cheap when already set; called before each pass).
+    /// Keeps OpenBLAS at one thread (every GEMM is split across our workers instead) and makes
+    /// the calling thread run kernels at this executor's level (cheap when already set; called
+    /// before each pass, inside ``withSubnormalsFlushed(_:)``).
     public func prepareCallingThread() {
-        polyicl_flush_subnormals()
         if pinsLevel { polyicl_isa_pin(kernelLevel.rawValue) }
         if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
     }
@@ -80,8 +80,7 @@ public struct ParallelExecutor: Sendable {
         guard count > 0 else { return }
         let workers = workerCount(for: count, minimumPerWorker: minimumPerWorker)
         if workers == 1 {
-            polyicl_flush_subnormals()
-            atLevel { body(0..<count, 0) }
+            withSubnormalsFlushed { atLevel { body(0..<count, 0) } }
             return
         }
         // The pool and concurrentPerform both return only after every chunk has run, so
@@ -101,8 +100,7 @@ public struct ParallelExecutor: Sendable {
             if ran { return }
             let shared = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                polyicl_flush_subnormals()
-                shared.value(Self.chunk(worker, of: workers, count: count), worker)
+                withSubnormalsFlushed { shared.value(Self.chunk(worker, of: workers, count: count), worker) }
             }
         }
     }
@@ -133,4 +131,14 @@ private struct ChunkJob {
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// Runs `body` with subnormal floats flushed to zero on the calling thread, then restores the
+/// thread's own mode: the work is fast on a trained model's subnormals, and the caller's other
+/// arithmetic (formatting a subnormal double, say) is left exact.
+@inline(__always)
+public func withSubnormalsFlushed<R>(_ body: () throws -> R) rethrows -> R {
+    let mode = polyicl_subnormals_flush_begin()
+    defer { polyicl_subnormals_flush_end(mode) }
+    return try body()
 }

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Dispatch
 
@@ -128,6 +129,9 @@ public final class TransformerModel {
             throw ModelInputError("prediction buffer holds \(output.count) floats; \(batch.count) prompts of \(batch.points) points need \(batch.count * batch.points)")
         }
         executor.prepareCallingThread()
+        // The work between parallel regions, on this thread, flushes subnormals too (see ParallelExecutor).
+        let callerMode = polyicl_subnormals_flush_begin()
+        defer { polyicl_subnormals_flush_end(callerMode) }
         let T = promptPositions + 2 * batch.points
         let lanes = min(executor.threads, batch.count)
         let workspaces = inferenceWorkspaces(lanes)
@@ -162,6 +166,9 @@ public final class TransformerModel {
         var states = [[Float]](repeating: [], count: configuration.layers + 1)
         for i in states.indices { states[i].reserveCapacity(batch.count * T * C) }
         executor.prepareCallingThread()
+        // The work between parallel regions, on this thread, flushes subnormals too (see ParallelExecutor).
+        let callerMode = polyicl_subnormals_flush_begin()
+        defer { polyicl_subnormals_flush_end(callerMode) }
         let workspace = inferenceWorkspaces(1)[0]
         let chunk = max(1, workspace.sequenceCapacity(positions: T))
         for first in stride(from: 0, to: batch.count, by: chunk) {
@@ -210,6 +217,9 @@ public final class TransformerModel {
         }
         guard let workspace = trainingWorkspace, let g = workspace.gradients else { return .nan }
         executor.prepareCallingThread()
+        // The work between parallel regions, on this thread, flushes subnormals too (see ParallelExecutor).
+        let callerMode = polyicl_subnormals_flush_begin()
+        defer { polyicl_subnormals_flush_end(callerMode) }
         forward(batch, first: 0, count: batch.count, workspace: workspace, executor: executor)
         let outputs = batch.count * batch.points
         let value = batch.ys.withUnsafeBufferPointer { targets in
