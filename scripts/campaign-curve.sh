@@ -23,8 +23,11 @@ PY
 table="models/standard-chebyshev-eval-$steps.csv"
 "$bin" eval --checkpoint "$checkpoint" --task chebyshev --degree 0..11 --points 31 --samples 12800 --seed 4242 \
   --baselines "ridge:0.2" --paired "ridge 0.2" --csv "$table" > /dev/null
-# CPU seconds of every finished piece, from the "== piece ended" lines of the log.
-cpu=$(awk '/^== piece ended/ { total += $6 + $9 } END { printf "%.0f", total }' models/standard-chebyshev.log)
+# CPU seconds (user + system) of every finished piece, from the "== piece ended" lines of the
+# log, plus those of the piece running now, if one is.
+cpu=$(awk '/^== piece ended/ { total += $7 + $10 } END { printf "%.0f", total }' models/standard-chebyshev.log)
+running=$(pgrep -f "train --resume $checkpoint" | head -n 1 || true)
+if [ -n "$running" ]; then cpu=$((cpu + $(ps -o cputimes= -p "$running" | tr -d ' '))); fi
 "$POLYICL_PYTHON" - "$table" "$steps" "$cpu" "$curve" <<'PY'
 import csv, os, sys
 table, steps, cpu, curve = sys.argv[1:]
