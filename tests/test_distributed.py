@@ -165,22 +165,28 @@ def test_sigterm_then_resume_ends_byte_equal_to_an_uninterrupted_run(tmp_path):
     assert runs[-1]["first_step"] == state["completed_steps"] + 1 and runs[-1]["steps_done"] == 2000 - state["completed_steps"]
 
 
-def test_kill_between_saves_then_resume_ends_byte_equal(tmp_path):
-    full, part = tmp_path / "full.safetensors", tmp_path / "part.safetensors"
-    train(*TINY, "--steps", 3000, "--out", full)
-    process = subprocess.Popen([BIN, "train", *TINY, "--steps", "3000", "--save-every", "7", "--out", str(part)],
+def run_killed_after_a_save(part, steps, save_every, linger=0.0):
+    """Starts the TINY run with periodic saves to `part`, kills it with -9 `linger` seconds
+    after its first save, and returns the steps the file holds."""
+    process = subprocess.Popen([BIN, "train", *TINY, "--steps", str(steps), "--save-every", str(save_every), "--out", str(part)],
                                stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 60
         while not part.exists() and time.time() < deadline:
             time.sleep(0.01)
-        time.sleep(0.2)
+        time.sleep(linger)
         process.kill()
         process.wait(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
-    saved = json.loads(read_safetensors(part)[1]["training_state"])["completed_steps"]
+    return json.loads(read_safetensors(part)[1]["training_state"])["completed_steps"]
+
+
+def test_kill_between_saves_then_resume_ends_byte_equal(tmp_path):
+    full, part = tmp_path / "full.safetensors", tmp_path / "part.safetensors"
+    train(*TINY, "--steps", 3000, "--out", full)
+    saved = run_killed_after_a_save(part, steps=3000, save_every=7, linger=0.2)
     assert saved % 7 == 0 and 7 <= saved < 3000, saved
     train("--resume", part, "--out", part)  # resuming into the same file
     assert raw_tensors(part) == raw_tensors(full)
@@ -207,18 +213,7 @@ def test_a_notebook_continues_a_saved_run_exactly(tmp_path):
     cut, and the language's `save` keeps the state for the next continuation."""
     full, part = tmp_path / "full.safetensors", tmp_path / "part.safetensors"
     train(*TINY, "--steps", 1500, "--out", full)
-    process = subprocess.Popen([BIN, "train", *TINY, "--steps", "1500", "--save-every", "50", "--out", str(part)],
-                               stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 60
-        while not part.exists() and time.time() < deadline:
-            time.sleep(0.01)
-        process.kill()
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    saved = json.loads(read_safetensors(part)[1]["training_state"])["completed_steps"]
+    saved = run_killed_after_a_save(part, steps=1500, save_every=50)
     assert 50 <= saved < 1500
     (tmp_path / "continue.icl").write_text(
         'poly = task chebyshev degree=0..5\n'
