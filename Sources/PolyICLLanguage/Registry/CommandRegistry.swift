@@ -6,7 +6,7 @@ public struct CommandRegistry: Sendable {
     public init(_ commands: [CommandDeclaration]) {
         var byName: [String: Int] = [:]
         var kept: [CommandDeclaration] = []
-        // A later declaration of the same name replaces the earlier one (how a next round
+        // A later declaration of the same name replaces the earlier one (how a build
         // binds a declared command: register the bound declaration after it).
         for command in commands {
             if let i = byName[command.name] {
@@ -34,9 +34,9 @@ public struct CommandRegistry: Sendable {
         EvalCommand.declaration, PlotCommand.declaration, TableCommand.declaration,
         ShowCommand.declaration, DensityCommand.declaration, SaveCommand.declaration, LoadCommand.declaration,
         ExportCommand.declaration,
-        // Distribution shift and the residual stream (issue 6).
+        // Distribution shift and the residual stream.
         ShiftCommand.declaration, SpectraCommand.declaration, SignatureCommand.declaration,
-        // Fine-tuning and the paper's experiments (issue 5).
+        // Fine-tuning and the paper's experiments.
         LoRACommand.declaration, SoftPromptCommand.declaration, MergeCommand.declaration,
         CompareCommand.declaration, AlignCommand.declaration, JailbreakCommand.declaration,
         NearestCommand.declaration, PerturbCommand.declaration,
